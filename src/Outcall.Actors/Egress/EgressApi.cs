@@ -58,8 +58,10 @@ public static class HostLiteral
 /// non-public category, and the proxy's own listen endpoints, unless the matched rule opted in with
 /// egress.allow_private_ips (the proxy's own endpoints are refused even then).
 /// </summary>
-public sealed class DestinationGuard(IHostResolver resolver, IReadOnlyList<IPEndPoint> proxyEndpoints)
+public sealed class DestinationGuard
 {
+    public DestinationGuard(IHostResolver resolver, IReadOnlyList<IPEndPoint> proxyEndpoints) => throw new NotImplementedException();
+
     public Task<DestinationCheck> CheckAsync(string host, int port, bool allowPrivateIps, CancellationToken cancellationToken)
         => throw new NotImplementedException();
 }
