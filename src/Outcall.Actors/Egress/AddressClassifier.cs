@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Net;
-using System.Net.Sockets;
 
 namespace Outcall.Egress;
 
@@ -18,12 +17,8 @@ public static class AddressClassifier
     {
         ArgumentNullException.ThrowIfNull(address);
         Span<byte> bytes = stackalloc byte[16];
-        if (!address.TryWriteBytes(bytes, out var written))
-        {
-            return AddressCategory.Reserved;
-        }
-
-        return address.AddressFamily == AddressFamily.InterNetwork && written == 4
+        _ = address.TryWriteBytes(bytes, out var written); // 16 bytes hold either family
+        return written == 4
             ? ClassifyIpv4(BinaryPrimitives.ReadUInt32BigEndian(bytes))
             : ClassifyIpv6(BinaryPrimitives.ReadUInt64BigEndian(bytes), BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]));
     }

@@ -21,7 +21,8 @@ namespace Outcall.Egress;
 /// <para>The proxy-itself check compares after unmapping IPv4-mapped addresses and treats every address
 /// that reaches this host (loopback, 0.0.0.0/8, ::) as equal when the listen address is loopback or
 /// unspecified. It cannot see the proxy's own interface addresses behind an unspecified listen address;
-/// those are private in practice and so refused unless a rule opts in.</para>
+/// those are private in practice and so refused unless a rule opts in. Pass the endpoints the listener
+/// actually bound (not a configured port 0).</para>
 /// </remarks>
 public sealed class DestinationGuard
 {
@@ -121,7 +122,7 @@ public sealed class DestinationGuard
             }
 
             if (listen.Address.Equals(target)
-                || (ReachesThisHost(target) && (ReachesThisHost(listen.Address) || IsUnspecified(listen.Address))))
+                || (ReachesThisHost(target) && ReachesThisHost(listen.Address)))
             {
                 return true;
             }
@@ -130,11 +131,9 @@ public sealed class DestinationGuard
         return false;
     }
 
+    /// <summary>Loopback, and the unspecified addresses, which Linux routes to this host when dialled.</summary>
     private static bool ReachesThisHost(IPAddress address) => AddressClassifier.Classify(address) is
         AddressCategory.Loopback or AddressCategory.Unspecified;
-
-    private static bool IsUnspecified(IPAddress address) =>
-        address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
 
     private static IPAddress Unmapped(IPAddress address) =>
         address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;

@@ -23,7 +23,7 @@ public class SystemHostResolverSpecs
     [InlineData("::1", "::1")]
     public async Task A_literal_is_answered_without_a_lookup(string host, string expected)
     {
-        var addresses = await new SystemHostResolver().ResolveAsync(host, new CancellationTokenSource().Token);
+        var addresses = await new SystemHostResolver().ResolveAsync(host, CancellationToken.None);
 
         Assert.Equal([IPAddress.Parse(expected)], addresses);
     }
