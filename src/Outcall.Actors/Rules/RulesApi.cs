@@ -91,33 +91,13 @@ public sealed record CompiledRule(
     string Id, string File, int Line, RuleAction Action, int Priority, bool Log, string? Description,
     bool AllowPrivateIps, string Condition, string ExpandedCondition, CelProgram Program);
 
-/// <summary>An immutable, fully validated, ordered rule set. Thread-safe.</summary>
-public sealed class RuleSet
-{
-    public IReadOnlyList<CompiledRule> Rules { get; }
-    /// <summary>SHA-256 (hex) over the file names and contents, in file-name order.</summary>
-    public string ContentHash { get; }
-    public string Directory { get; }
-    public DateTimeOffset LoadedAt { get; }
-
-    public RuleSet(IReadOnlyList<CompiledRule> orderedRules, string contentHash, string directory, DateTimeOffset loadedAt)
-    {
-        Rules = orderedRules; ContentHash = contentHash; Directory = directory; LoadedAt = loadedAt;
-    }
-
-    public static RuleSet Empty(string directory) => new([], "", directory, DateTimeOffset.UtcNow);
-
-    /// <summary>First allow/block match in order wins; no match -> BLOCK by the default policy.</summary>
-    public RuleEvaluation Evaluate(EvaluationContext context) => throw new NotImplementedException();
-}
+// RuleSet lives in RuleSet.cs.
 
 public sealed record RuleLoadResult(RuleSet? RuleSet, IReadOnlyList<RuleLoadError> Errors, IReadOnlyList<RuleLoadWarning> Warnings)
 {
     public bool Succeeded => RuleSet is not null && Errors.Count == 0;
+    /// <summary>The rule file names that were read, in load order (for summaries such as `rules check`).</summary>
+    public IReadOnlyList<string> Files { get; init; } = [];
 }
 
-public static class RuleSetLoader
-{
-    /// <summary>Loads every *.yaml / *.yml in <paramref name="directory"/>; never throws for bad input.</summary>
-    public static RuleLoadResult Load(string directory) => throw new NotImplementedException();
-}
+// RuleSetLoader lives in RuleSetLoader.cs.

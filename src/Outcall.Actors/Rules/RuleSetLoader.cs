@@ -1,0 +1,158 @@
+using System.Security.Cryptography;
+using System.Text;
+using Outcall.Rules.Cel;
+
+namespace Outcall.Rules;
+
+public static class RuleSetLoader
+{
+    /// <summary>Rule files are hand-written; anything this large is a mistake or an attack.</summary>
+    internal const int MaxFileBytes = 4 * 1024 * 1024;
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// Loads every *.yaml / *.yml in <paramref name="directory"/>; never throws for bad input.
+    /// Every problem in every file is reported; the set is returned only when there are none.
+    /// A missing or empty directory is a valid, empty set, which blocks everything (S003).
+    /// </summary>
+    public static RuleLoadResult Load(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        var diagnostics = new LoadDiagnostics();
+        var files = ListRuleFiles(directory, diagnostics);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var loaded = new List<(CompiledRule Rule, int FileIndex, int Position)>();
+        var firstDefinedAt = new Dictionary<string, (string File, int Line)>(StringComparer.Ordinal);
+
+        for (var fileIndex = 0; fileIndex < files.Count; fileIndex++)
+        {
+            var name = files[fileIndex];
+            if (ReadText(directory, name, hash, diagnostics) is not { } text) continue;
+            var source = RuleFileParser.Parse(name, text, diagnostics);
+            var expander = new DefinitionExpander(name, source.Definitions, diagnostics);
+            for (var position = 0; position < source.Rules.Count; position++)
+            {
+                var rule = source.Rules[position];
+                if (firstDefinedAt.TryGetValue(rule.Id, out var first))
+                    diagnostics.Error(name, rule.Line, rule.Column, rule.Id, $"duplicate rule id: already defined in {first.File}:{first.Line}");
+                else
+                    firstDefinedAt[rule.Id] = (name, rule.Line);
+                if (Compile(rule, name, expander, diagnostics) is { } compiled) loaded.Add((compiled, fileIndex, position));
+            }
+            expander.WarnAboutUnused();
+            if (source.Definitions.Count > 0 && source.Rules.Count == 0)
+                diagnostics.Warning(name, 0, "file has definitions but no rules; definitions are file-scoped, so nothing can use them");
+        }
+
+        var result = diagnostics.HasErrors
+            ? null
+            : new RuleSet(
+                loaded.OrderBy(r => r.Rule.Priority).ThenBy(r => r.FileIndex).ThenBy(r => r.Position).Select(r => r.Rule).ToArray(),
+                Convert.ToHexStringLower(hash.GetHashAndReset()), directory, DateTimeOffset.UtcNow);
+        return new RuleLoadResult(result, diagnostics.Errors, diagnostics.Warnings) { Files = files };
+    }
+
+    private static List<string> ListRuleFiles(string directory, LoadDiagnostics diagnostics)
+    {
+        try
+        {
+            if (!Directory.Exists(directory))
+            {
+                if (File.Exists(directory)) diagnostics.Error(directory, 0, 0, null, "the rules path is a file, not a directory");
+                return [];
+            }
+            return Directory.EnumerateFiles(directory)
+                .Select(Path.GetFileName)
+                .OfType<string>()
+                .Where(name => name.EndsWith(".yaml", StringComparison.Ordinal) || name.EndsWith(".yml", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal)
+                .ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            diagnostics.Error(directory, 0, 0, null, $"cannot list the rules directory: {e.Message}");
+            return [];
+        }
+    }
+
+    /// <summary>The file's text, having added its name and bytes to the content hash; null after reporting why not.</summary>
+    private static string? ReadText(string directory, string name, IncrementalHash hash, LoadDiagnostics diagnostics)
+    {
+        byte[] bytes;
+        try
+        {
+            using var stream = new FileStream(Path.Combine(directory, name), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            if (stream.Length > MaxFileBytes)
+            {
+                diagnostics.Error(name, 0, 0, null, $"file is larger than {MaxFileBytes / (1024 * 1024)} MiB");
+                return null;
+            }
+            bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            diagnostics.Error(name, 0, 0, null, $"cannot read file: {e.Message}");
+            return null;
+        }
+
+        // Length-prefixed, so no two different (name, content) sequences hash alike.
+        var nameBytes = Encoding.UTF8.GetBytes(name);
+        Span<byte> length = stackalloc byte[8];
+        BitConverter.TryWriteBytes(length, (long)nameBytes.Length);
+        hash.AppendData(length);
+        hash.AppendData(nameBytes);
+        BitConverter.TryWriteBytes(length, (long)bytes.Length);
+        hash.AppendData(length);
+        hash.AppendData(bytes);
+
+        try
+        {
+            var text = StrictUtf8.GetString(bytes);
+            return text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
+        }
+        catch (DecoderFallbackException)
+        {
+            diagnostics.Error(name, 0, 0, null, "file is not valid UTF-8");
+            return null;
+        }
+    }
+
+    private static CompiledRule? Compile(RuleSource rule, string file, DefinitionExpander expander, LoadDiagnostics diagnostics)
+    {
+        if (rule.Condition is not { } condition) return null;
+        if (expander.ExpandCondition(condition.Text, rule.Id, condition.Line) is not { } expanded) return null;
+
+        CelProgram program;
+        try
+        {
+            program = CelCompiler.Compile(expanded.Text, EvaluationContext.Environment);
+        }
+        catch (CelCompileException e)
+        {
+            var (line, column) = expanded.ToOriginal(condition.Text, e.Line, e.Column);
+            var (fileLine, fileColumn) = condition.Map.ToFile(line, column);
+            var where = expanded.UsesDefinitions ? $" (at {e.Line}:{e.Column} of the expanded condition)" : "";
+            diagnostics.Error(file, fileLine, fileColumn, rule.Id, $"CEL error: {e.Message}{where}");
+            return null;
+        }
+        catch (Exception e)
+        {
+            // A compiler bug must not take the loader (and so the proxy's reload) down with it.
+            diagnostics.Error(file, condition.Line, 0, rule.Id, $"CEL compiler failed ({e.GetType().Name}): {e.Message}");
+            return null;
+        }
+
+        if (program.ResultType != CelType.Bool && program.ResultType != CelType.Dyn)
+        {
+            var (line, column) = condition.Map.ToFile(1, 1);
+            diagnostics.Error(file, line, column, rule.Id, $"condition must be boolean, but its type is {program.ResultType}");
+            return null;
+        }
+
+        return new CompiledRule(
+            rule.Id, file, rule.Line, rule.Action, rule.Priority, rule.Log, rule.Description,
+            rule.AllowPrivateIps, condition.Text, expanded.Text, program);
+    }
+}
