@@ -1,0 +1,32 @@
+using Akka.Configuration;
+
+namespace Outcall;
+
+/// <summary>The embedded defaults every other configuration source overrides.</summary>
+public static class OutcallConfig
+{
+    private static readonly Lazy<Config> Reference = new(() =>
+    {
+        using var stream = typeof(OutcallConfig).Assembly.GetManifestResourceStream("Outcall.reference.conf")
+            ?? throw new InvalidOperationException("embedded reference.conf is missing");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    });
+
+    public static Config Defaults => Reference.Value;
+
+    /// <summary>Reads a HOCON duration or fails naming the key.</summary>
+    internal static TimeSpan PositiveDuration(Config config, string key)
+    {
+        var value = config.GetTimeSpan(key, null, allowInfinite: false);
+        if (value <= TimeSpan.Zero) throw new ConfigurationException($"{key} must be a positive duration");
+        return value;
+    }
+
+    internal static int PositiveInt(Config config, string key)
+    {
+        var value = config.GetInt(key);
+        if (value <= 0) throw new ConfigurationException($"{key} must be a positive integer");
+        return value;
+    }
+}

@@ -1,0 +1,536 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Streams;
+using Outcall.Egress;
+using Outcall.Http;
+using Outcall.Rules;
+using Outcall.Tls;
+using Outcall.Tunnels;
+
+namespace Outcall.Proxy;
+
+/// <summary>
+/// One client connection, from its first byte to its close. It reads a request head, asks the rule
+/// engine for a verdict (an ask that fails or times out is a BLOCK, EC-008), checks the destination,
+/// connects, and then relays one HTTP exchange, or turns into a tunnel for CONNECT and Upgrade.
+/// Socket work runs as tasks piped back as messages, so the actor always hears a drain or a stop.
+/// Its failure closes this client alone.
+/// </summary>
+public sealed class ClientConnection : ReceiveActor, IWithTimers
+{
+    /// <summary>Sent by the listener at shutdown: finish what is in flight, start nothing new.</summary>
+    public sealed record Drain
+    {
+        public static readonly Drain Instance = new();
+        private Drain() { }
+    }
+
+    private sealed record ClientRead(int Count);
+    private sealed record ClientReadFailed(Exception Cause);
+    private sealed record Judged(RuleEvaluation Evaluation, Exception? Failure);
+    private sealed record DestinationChecked(DestinationCheck Check);
+    private sealed record Connected(UpstreamConnection Connection);
+    private sealed record ExchangeDone(ExchangeOutcome Outcome);
+    private sealed record ResponseWritten(bool Close);
+    private sealed record TunnelEnded(Exception? Cause);
+    private sealed record TimedOut(string What);
+
+    private const string HeadTimer = "head";
+    private const string HelloTimer = "hello";
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Socket _client;
+    private readonly ProxyServices _services;
+    private readonly ProxySettings _settings;
+    private readonly IPEndPoint _clientEndPoint;
+    private readonly ConnectionBuffer _clientBuffer;
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly SharedKillSwitch _killSwitch;
+    private ConnectionBuffer? _upstreamBuffer;
+    private Socket? _upstream;
+    private IPEndPoint? _upstreamEndPoint;
+    private string _upstreamKey = "";
+    private RequestHead? _request;
+    private EvaluationContext? _context;
+    private Verdict? _verdict;
+    private CancellationTokenSource? _helloRead;
+    private bool _draining;
+    private bool _readPending;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public ClientConnection(Socket client, ProxyServices services)
+    {
+        _client = client;
+        _services = services;
+        _settings = services.Settings;
+        _clientEndPoint = (IPEndPoint)client.RemoteEndPoint!;
+        _clientBuffer = new ConnectionBuffer(Math.Max(_settings.MaxHeaderBytes + 1, _settings.ClientHelloMaxBytes + 1));
+        _killSwitch = KillSwitches.Shared($"tunnel-{Self.Path.Name}");
+        ReadingHead();
+    }
+
+    public static Props Props(Socket client, ProxyServices services) =>
+        Akka.Actor.Props.Create(() => new ClientConnection(client, services));
+
+    protected override void PreStart()
+    {
+        _services.Counters.ConnectionOpened();
+        WaitForHead(keepAliveWait: false);
+    }
+
+    protected override void PostStop()
+    {
+        _services.Counters.ConnectionClosed();
+        _killSwitch.Abort(new OperationCanceledException("connection closed"));
+        _lifetime.Cancel();
+        _helloRead?.Cancel();
+        Close(_client);
+        if (_upstream is not null) Close(_upstream);
+        _clientBuffer.Dispose();
+        _upstreamBuffer?.Dispose();
+        _lifetime.Dispose();
+    }
+
+    // ---- reading a request head ----
+
+    private void ReadingHead()
+    {
+        Receive<ClientRead>(read => OnHeadBytes(read.Count));
+        Receive<ClientReadFailed>(_ => Context.Stop(Self));
+        Receive<TimedOut>(t => OnHeadTimeout(t));
+        Receive<Drain>(_ => Context.Stop(Self));
+    }
+
+    private void WaitForHead(bool keepAliveWait)
+    {
+        Become(ReadingHead);
+        // A keep-alive client may stay silent for the idle timeout; once it starts a head it has header-timeout to finish it.
+        Timers.StartSingleTimer(HeadTimer, new TimedOut(keepAliveWait && _clientBuffer.Count == 0 ? "idle" : "head"),
+            keepAliveWait && _clientBuffer.Count == 0 ? _settings.IdleTimeout : _settings.HeaderTimeout);
+        if (_clientBuffer.Count > 0) ParseHead();
+        else ReadClient();
+    }
+
+    private void OnHeadBytes(int count)
+    {
+        if (count == 0)
+        {
+            Context.Stop(Self);
+            return;
+        }
+        if (_clientBuffer.Count == count) Timers.StartSingleTimer(HeadTimer, new TimedOut("head"), _settings.HeaderTimeout);
+        ParseHead();
+    }
+
+    private void OnHeadTimeout(TimedOut timeout)
+    {
+        if (timeout.What == "idle" || _clientBuffer.Count == 0)
+        {
+            Context.Stop(Self);
+            return;
+        }
+        _log.Info("Closing {ClientIp}: request head not complete within {HeaderTimeoutSeconds} s", ClientIp, _settings.HeaderTimeout.TotalSeconds);
+        Respond(ProxyResponses.Error(408, "Outcall: request head not received in time"), close: true);
+    }
+
+    private void ParseHead()
+    {
+        var parsed = RequestHeadParser.Parse(_clientBuffer.Span, _settings.MaxHeaderBytes);
+        switch (parsed.Status)
+        {
+            case HeadParseStatus.NeedMoreData:
+                if (_clientBuffer.IsFull) RefuseMalformed(431, "request head too large");
+                else ReadClient();
+                return;
+            case HeadParseStatus.Error:
+                RefuseMalformed(parsed.StatusCode, parsed.Reason ?? "malformed request");
+                return;
+        }
+        Timers.Cancel(HeadTimer);
+        _clientBuffer.Consume(parsed.Consumed);
+        OnRequest(parsed.Head!);
+    }
+
+    private void RefuseMalformed(int status, string reason)
+    {
+        Timers.Cancel(HeadTimer);
+        _log.Warning("Refused malformed request from {ClientIp} with {Status}: {Problem}", ClientIp, status, reason);
+        Respond(ProxyResponses.Error(status, $"Outcall: {reason}"), close: true);
+    }
+
+    // ---- judging ----
+
+    private void OnRequest(RequestHead request)
+    {
+        _request = request;
+        if (request.TargetForm is TargetForm.Origin or TargetForm.Asterisk)
+        {
+            ServeLocally(request);
+            return;
+        }
+        if (request.Scheme != "http" && request.TargetForm == TargetForm.Absolute)
+        {
+            RefuseMalformed(400, "only http:// URIs can be proxied; use CONNECT for https");
+            return;
+        }
+        _context = RequestContext.For(request, agentName: "");
+        AskVerdict(_context);
+        Become(AwaitingVerdict);
+    }
+
+    private void ServeLocally(RequestHead request)
+    {
+        // FR-022: the exact path, no query, never forwarded.
+        if (request.Method == "GET" && request.PathAndQuery == "/outcall-health")
+        {
+            var counters = _services.Counters;
+            Respond(ProxyResponses.Health(counters.ActiveConnections, counters.TotalRequests, counters.TotalBlocked),
+                close: !request.KeepAlive || request.Framing != BodyFraming.None);
+            return;
+        }
+        RefuseMalformed(400, "a proxy request needs an absolute http:// URI or CONNECT");
+    }
+
+    private void AskVerdict(EvaluationContext context)
+    {
+        _services.RuleEngine.Ask<RuleEvaluation>(new RuleEngine.Evaluate(context), _services.AskTimeout)
+            .PipeTo(Self, success: e => new Judged(e, null),
+                failure: e => new Judged(new RuleEvaluation(Verdict.EngineUnavailable, []), e));
+    }
+
+    private void AwaitingVerdict()
+    {
+        Receive<Judged>(OnVerdict);
+        Receive<Drain>(_ => _draining = true);
+    }
+
+    private void OnVerdict(Judged judged)
+    {
+        var verdict = judged.Evaluation.Verdict;
+        _verdict = verdict;
+        if (judged.Failure is not null)
+            _log.Error("Rule engine unavailable for {ClientIp} -> {Host}:{Port}: {Failure}; blocking (EC-008)",
+                ClientIp, _context!.NetworkHostname, _context.NetworkPort, judged.Failure.GetType().Name);
+        var request = _request!;
+        if (!verdict.IsAllowed)
+        {
+            Block(verdict.Reason, verdict);
+            return;
+        }
+        LogAllowed(verdict);
+        if (request.Upgrade is not null && request.Upgrade.Contains("h2c", StringComparison.OrdinalIgnoreCase))
+        {
+            RefuseMalformed(400, "HTTP/2 upgrade is not supported");
+            return;
+        }
+        _services.Guard.CheckAsync(request.Host, request.Port, verdict.AllowPrivateIps, _lifetime.Token)
+            .PipeTo(Self, success: c => new DestinationChecked(c),
+                failure: e => new DestinationChecked(new DestinationCheck(DestinationStatus.ResolutionFailed, [], $"DNS resolution failed for {request.Host}")));
+        Become(CheckingDestination);
+    }
+
+    private void Block(string reason, Verdict verdict)
+    {
+        var request = _request!;
+        _services.Counters.RequestJudged(blocked: true);
+        _log.Warning("BLOCK {ClientIp} {Method} {Host}:{Port}{Path} rule={RuleId} file={RuleFile} reason={Reason}",
+            [ClientIp, request.Method, _context!.NetworkHostname, request.Port, LoggedPath(request), verdict.RuleId ?? "", verdict.File ?? "", reason]);
+        // After a refused CONNECT or Upgrade, or with a body we did not read, nothing more from this client is parsed.
+        var close = request.TargetForm == TargetForm.Authority || request.Upgrade is not null
+                    || request.Framing != BodyFraming.None || !request.KeepAlive || _draining;
+        Respond(ProxyResponses.Blocked(reason, close), close);
+    }
+
+    private void LogAllowed(Verdict verdict)
+    {
+        var request = _request!;
+        _services.Counters.RequestJudged(blocked: false);
+        _log.Debug("ALLOW {ClientIp} {Method} {Host}:{Port}{Path} rule={RuleId} file={RuleFile}",
+            [ClientIp, request.Method, _context!.NetworkHostname, request.Port, LoggedPath(request), verdict.RuleId ?? "", verdict.File ?? ""]);
+    }
+
+    // ---- destination and connect ----
+
+    private void CheckingDestination()
+    {
+        Receive<DestinationChecked>(OnDestinationChecked);
+        Receive<Drain>(_ => _draining = true);
+    }
+
+    private void OnDestinationChecked(DestinationChecked message)
+    {
+        var check = message.Check;
+        switch (check.Status)
+        {
+            case DestinationStatus.Forbidden:
+                Block(check.Reason ?? "destination not allowed", _verdict!);
+                return;
+            case DestinationStatus.ResolutionFailed:
+                _log.Warning("DNS failure for {ClientIp} -> {Host}:{Port}", ClientIp, _request!.Host, _request.Port);
+                Respond(ProxyResponses.Error(502, $"Outcall: {check.Reason ?? "DNS resolution failed"}"), close: true);
+                return;
+        }
+        var request = _request!;
+        var key = $"{request.Host}:{request.Port}";
+        if (_upstream is not null && _upstreamKey == key && check.Endpoints.Contains(_upstreamEndPoint!) && request.TargetForm == TargetForm.Absolute)
+        {
+            StartExchange();
+            return;
+        }
+        DropUpstream();
+        _upstreamKey = key;
+        UpstreamConnector.ConnectAsync(check.Endpoints, _settings.ConnectTimeout, _lifetime.Token)
+            .PipeTo(Self, success: c => new Connected(c),
+                failure: e => new Connected(new UpstreamConnection(null, null, 502, $"connect failed ({e.GetType().Name})")));
+        Become(Connecting);
+    }
+
+    private void Connecting()
+    {
+        Receive<Connected>(OnConnected);
+        Receive<Drain>(_ => _draining = true);
+    }
+
+    private void OnConnected(Connected message)
+    {
+        var connection = message.Connection;
+        var request = _request!;
+        if (connection.Socket is null)
+        {
+            _log.Warning("Upstream failure for {ClientIp} -> {Host}:{Port}: {Failure}", ClientIp, request.Host, request.Port, connection.Failure);
+            var status = connection.FailureStatus;
+            Respond(ProxyResponses.Error(status, $"Outcall: {connection.Failure}"), close: true);
+            return;
+        }
+        _upstream = connection.Socket;
+        _upstreamEndPoint = connection.RemoteEndPoint;
+        _upstreamBuffer ??= new ConnectionBuffer(64 * 1024);
+        if (request.TargetForm == TargetForm.Authority)
+        {
+            _client.SendAsync(ProxyResponses.ConnectionEstablished, SocketFlags.None, _lifetime.Token).AsTask()
+                .PipeTo(Self, success: _ => new ResponseWritten(false), failure: e => new ClientReadFailed(e));
+            Become(PeekingHello);
+            return;
+        }
+        StartExchange();
+    }
+
+    // ---- plain HTTP and Upgrade ----
+
+    private void StartExchange()
+    {
+        HttpExchange.RunAsync(_client, _clientBuffer, _upstream!, _upstreamBuffer!, _request!, _settings, _lifetime.Token)
+            .PipeTo(Self, success: o => new ExchangeDone(o),
+                failure: e => new ExchangeDone(new ExchangeOutcome(ExchangeEnd.Aborted, false, false, 0, 0, 0, e.GetType().Name)));
+        Become(Exchanging);
+    }
+
+    private void Exchanging()
+    {
+        Receive<ExchangeDone>(OnExchangeDone);
+        Receive<Drain>(_ => _draining = true);
+    }
+
+    private void OnExchangeDone(ExchangeDone message)
+    {
+        var outcome = message.Outcome;
+        switch (outcome.End)
+        {
+            case ExchangeEnd.Upgraded:
+                StartTunnel(_clientBuffer.TakeAll(), _upstreamBuffer!.TakeAll());
+                return;
+            case ExchangeEnd.Aborted:
+                _log.Info("Exchange with {Host}:{Port} for {ClientIp} aborted: {Problem}", _request!.Host, _request.Port, ClientIp, outcome.Problem);
+                Context.Stop(Self);
+                return;
+        }
+        if (!outcome.UpstreamReusable) DropUpstream();
+        if (!outcome.ClientKeepAlive || _draining)
+        {
+            Context.Stop(Self);
+            return;
+        }
+        WaitForHead(keepAliveWait: true);
+    }
+
+    // ---- CONNECT: ClientHello peek, second verdict, tunnel ----
+
+    private void PeekingHello()
+    {
+        Receive<ResponseWritten>(_ =>
+        {
+            Timers.StartSingleTimer(HelloTimer, new TimedOut("hello"), _settings.ClientHelloTimeout);
+            _helloRead = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
+            ReadClient(_helloRead.Token);
+        });
+        Receive<ClientRead>(read => OnHelloBytes(read.Count));
+        Receive<ClientReadFailed>(failed =>
+        {
+            // Our own cancellation at the hello timeout: no byte was taken, judge on the authority.
+            if (failed.Cause is OperationCanceledException && _helloRead?.IsCancellationRequested == true && !_lifetime.IsCancellationRequested)
+                OnHelloTimeout();
+            else Context.Stop(Self);
+        });
+        Receive<TimedOut>(_ => _helloRead?.Cancel());
+        Receive<Drain>(_ => _draining = true);
+    }
+
+    private void OnHelloBytes(int count)
+    {
+        if (count == 0)
+        {
+            // The client half-closed before saying anything: nothing to peek, the authority stands.
+            Timers.Cancel(HelloTimer);
+            DecideTunnel(null);
+            return;
+        }
+        var hello = ClientHelloReader.TryRead(_clientBuffer.Span, _settings.ClientHelloMaxBytes);
+        switch (hello.Status)
+        {
+            case ClientHelloStatus.NeedMoreData when !_clientBuffer.IsFull && _helloRead?.IsCancellationRequested != true:
+                ReadClient(_helloRead!.Token);
+                return;
+            case ClientHelloStatus.NeedMoreData:
+                Timers.Cancel(HelloTimer);
+                RefuseTunnel("ClientHello incomplete within the peek bounds");
+                return;
+            case ClientHelloStatus.Malformed:
+                Timers.Cancel(HelloTimer);
+                RefuseTunnel($"malformed ClientHello ({hello.Error})");
+                return;
+            default:
+                Timers.Cancel(HelloTimer);
+                DecideTunnel(hello.Status == ClientHelloStatus.Parsed ? hello.ServerName : null);
+                return;
+        }
+    }
+
+    private void OnHelloTimeout()
+    {
+        // Bytes of a TLS record were seen but no whole hello: we cannot check its SNI, so fail closed.
+        if (_clientBuffer.Count > 0 && ClientHelloReader.TryRead(_clientBuffer.Span, _settings.ClientHelloMaxBytes).Status != ClientHelloStatus.NotTls)
+        {
+            RefuseTunnel("ClientHello not complete within the client-hello timeout");
+            return;
+        }
+        // A server-speaks-first protocol (or a silent client): the CONNECT authority stands (EC-001).
+        DecideTunnel(null);
+    }
+
+    private void RefuseTunnel(string problem)
+    {
+        _log.Warning("Closing tunnel {ClientIp} -> {Host}:{Port}: {Problem}", ClientIp, _request!.Host, _request.Port, problem);
+        Context.Stop(Self);
+    }
+
+    private void DecideTunnel(string? serverName)
+    {
+        if (serverName is null || string.Equals(serverName, _context!.NetworkHostname, StringComparison.OrdinalIgnoreCase))
+        {
+            StartTunnel(_clientBuffer.TakeAll(), []);
+            return;
+        }
+        // FR-005 / SC-003: an SNI other than the CONNECT host is judged on its own; fronting is refused unless a rule allows the SNI.
+        _context = RequestContext.WithServerName(_context, serverName);
+        AskVerdict(_context);
+        Become(AwaitingServerNameVerdict);
+    }
+
+    private void AwaitingServerNameVerdict()
+    {
+        Receive<Judged>(judged =>
+        {
+            var verdict = judged.Evaluation.Verdict;
+            if (judged.Failure is not null)
+                _log.Error("Rule engine unavailable for SNI {ServerName} from {ClientIp}: {Failure}; blocking (EC-008)",
+                    _context!.NetworkHostname, ClientIp, judged.Failure.GetType().Name);
+            if (!verdict.IsAllowed)
+            {
+                _services.Counters.RequestJudged(blocked: true);
+                _log.Warning("BLOCK {ClientIp} CONNECT {Host}:{Port} by SNI {ServerName} rule={RuleId} file={RuleFile} reason={Reason}",
+                    [ClientIp, _request!.Host, _request.Port, _context!.NetworkHostname, verdict.RuleId ?? "", verdict.File ?? "", verdict.Reason]);
+                Context.Stop(Self);
+                return;
+            }
+            _log.Debug("ALLOW {ClientIp} CONNECT {Host}:{Port} by SNI {ServerName} rule={RuleId}", ClientIp, _request!.Host, _request.Port,
+                _context!.NetworkHostname, verdict.RuleId ?? "");
+            StartTunnel(_clientBuffer.TakeAll(), []);
+        });
+        Receive<Drain>(_ => _draining = true);
+    }
+
+    private void StartTunnel(byte[] clientPrefix, byte[] upstreamPrefix)
+    {
+        var traffic = new TunnelTraffic();
+        Tunnel.Run(_client, clientPrefix, _upstream!, upstreamPrefix, _settings.IdleTimeout, _killSwitch, traffic, Context.Materializer())
+            .PipeTo(Self, success: () => new TunnelEnded(null), failure: e => new TunnelEnded(e));
+        Become(() =>
+        {
+            Receive<TunnelEnded>(ended =>
+            {
+                _log.Debug("Tunnel {ClientIp} -> {Host}:{Port} ended after {BytesUp} bytes up, {BytesDown} down{Cause}",
+                    [ClientIp, _request!.Host, _request.Port, traffic.BytesUp, traffic.BytesDown,
+                    ended.Cause is null ? "" : $" ({ended.Cause.GetBaseException().GetType().Name})"]);
+                Context.Stop(Self);
+            });
+            // A live tunnel is left to finish during the drain; the listener stops us when the grace runs out.
+            Receive<Drain>(_ => _draining = true);
+        });
+    }
+
+    // ---- plumbing ----
+
+    private void ReadClient(CancellationToken? token = null)
+    {
+        if (_readPending) return;
+        _readPending = true;
+        _clientBuffer.FillAsync(_client, token ?? _lifetime.Token).AsTask()
+            .PipeTo(Self, success: n => { _readPending = false; return new ClientRead(n); },
+                failure: e => { _readPending = false; return new ClientReadFailed(e); });
+    }
+
+    private void Respond(byte[] response, bool close)
+    {
+        _client.SendAsync(response, SocketFlags.None, _lifetime.Token).AsTask()
+            .PipeTo(Self, success: _ => new ResponseWritten(close), failure: e => new ClientReadFailed(e));
+        Become(() =>
+        {
+            Receive<ResponseWritten>(written =>
+            {
+                if (written.Close || _draining) Context.Stop(Self);
+                else WaitForHead(keepAliveWait: true);
+            });
+            Receive<ClientReadFailed>(_ => Context.Stop(Self));
+            Receive<Drain>(_ => _draining = true);
+        });
+    }
+
+    private void DropUpstream()
+    {
+        if (_upstream is null) return;
+        Close(_upstream);
+        _upstream = null;
+        _upstreamEndPoint = null;
+        _upstreamKey = "";
+    }
+
+    private static void Close(Socket socket)
+    {
+        try
+        {
+            socket.Close(0);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed already.
+        }
+    }
+
+    private string ClientIp => _clientEndPoint.Address.ToString();
+
+    /// <summary>SC-007: the path only; a query string may carry secrets.</summary>
+    private static string LoggedPath(RequestHead request) => request.TargetForm == TargetForm.Authority ? "" : request.Path;
+}

@@ -1,0 +1,273 @@
+using System.Net.Sockets;
+using Outcall.Http;
+
+namespace Outcall.Proxy;
+
+public enum ExchangeEnd
+{
+    /// <summary>The response went to the client whole.</summary>
+    Completed,
+    /// <summary>The upstream answered 101 to an Upgrade request and the 101 was relayed: tunnel next.</summary>
+    Upgraded,
+    /// <summary>Something broke; both connections must be closed. A 502/504 was written when still possible.</summary>
+    Aborted,
+}
+
+public sealed record ExchangeOutcome(
+    ExchangeEnd End, bool ClientKeepAlive, bool UpstreamReusable, int Status, long BytesUp, long BytesDown, string? Problem);
+
+/// <summary>
+/// One request relayed upstream and its response relayed back (FR-003). The request body and the
+/// response run concurrently so an early final response (or a 100 Continue) is never stuck behind the
+/// upload. Heads are re-serialised; bodies are re-framed through the length and chunked codecs, so
+/// what the upstream reads is exactly what the proxy judged. Every read restarts the idle timeout.
+/// </summary>
+internal sealed class HttpExchange : IDisposable
+{
+    private readonly Socket _client;
+    private readonly ConnectionBuffer _clientBuffer;
+    private readonly Socket _upstream;
+    private readonly ConnectionBuffer _upstreamBuffer;
+    private readonly RequestHead _request;
+    private readonly ProxySettings _settings;
+    private readonly CancellationTokenSource _idle;
+    private readonly byte[] _chunkHeader = new byte[20];
+    private long _bytesUp;
+    private long _bytesDown;
+    private bool _clientWritten;
+
+    private HttpExchange(Socket client, ConnectionBuffer clientBuffer, Socket upstream, ConnectionBuffer upstreamBuffer,
+        RequestHead request, ProxySettings settings, CancellationToken cancellationToken)
+    {
+        _client = client;
+        _clientBuffer = clientBuffer;
+        _upstream = upstream;
+        _upstreamBuffer = upstreamBuffer;
+        _request = request;
+        _settings = settings;
+        _idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+    }
+
+    public static async Task<ExchangeOutcome> RunAsync(Socket client, ConnectionBuffer clientBuffer, Socket upstream,
+        ConnectionBuffer upstreamBuffer, RequestHead request, ProxySettings settings, CancellationToken cancellationToken)
+    {
+        using var exchange = new HttpExchange(client, clientBuffer, upstream, upstreamBuffer, request, settings, cancellationToken);
+        return await exchange.RunAsync().ConfigureAwait(false);
+    }
+
+    public void Dispose() => _idle.Dispose();
+
+    private CancellationToken Progress()
+    {
+        _idle.CancelAfter(_settings.IdleTimeout);
+        return _idle.Token;
+    }
+
+    private async Task<ExchangeOutcome> RunAsync()
+    {
+        Task requestBody = Task.CompletedTask;
+        try
+        {
+            await SendAsync(_upstream, HeadWriter.UpstreamRequest(_request)).ConfigureAwait(false);
+            requestBody = PumpRequestBodyAsync();
+            return await RelayResponseAsync(requestBody).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException or BodyFramingException)
+        {
+            return await FailAsync(e).ConfigureAwait(false);
+        }
+        finally
+        {
+            _idle.Cancel();
+            await requestBody.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<ExchangeOutcome> FailAsync(Exception cause)
+    {
+        var timedOut = cause is OperationCanceledException;
+        var status = timedOut ? 504 : 502;
+        var problem = cause switch
+        {
+            BodyFramingException framing => framing.Message,
+            OperationCanceledException => "upstream idle timeout",
+            _ => "upstream connection failed",
+        };
+        if (!_clientWritten)
+        {
+            try
+            {
+                using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await _client.SendAsync(ProxyResponses.Error(status, $"Outcall: {problem}"), SocketFlags.None, quick.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException) { }
+        }
+        return new ExchangeOutcome(ExchangeEnd.Aborted, false, false, _clientWritten ? 0 : status, _bytesUp, _bytesDown, problem);
+    }
+
+    private async Task PumpRequestBodyAsync()
+    {
+        switch (_request.Framing)
+        {
+            case BodyFraming.ContentLength:
+                await CopyLengthAsync(_client, _clientBuffer, _upstream, _request.ContentLength, up: true).ConfigureAwait(false);
+                break;
+            case BodyFraming.Chunked:
+                await CopyChunkedAsync(_client, _clientBuffer, _upstream, up: true).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private async Task<ExchangeOutcome> RelayResponseAsync(Task requestBody)
+    {
+        while (true)
+        {
+            var response = await ReadResponseHeadAsync().ConfigureAwait(false);
+            if (response.StatusCode == 101)
+            {
+                if (_request.Upgrade is null) throw new BodyFramingException("upstream sent 101 without an Upgrade request");
+                await requestBody.ConfigureAwait(false);
+                await SendClientAsync(HeadWriter.ClientResponse(response, keepAlive: true)).ConfigureAwait(false);
+                return new ExchangeOutcome(ExchangeEnd.Upgraded, false, false, 101, _bytesUp, _bytesDown, null);
+            }
+            if (response.StatusCode < 200)
+            {
+                await SendClientAsync(HeadWriter.ClientResponse(response, keepAlive: true)).ConfigureAwait(false);
+                continue;
+            }
+
+            // A final answer before the upload finished: relay it, then close rather than guess where the body ends.
+            var uploadDone = requestBody.IsCompletedSuccessfully;
+            var clientKeepAlive = _request.KeepAlive && uploadDone && response.Framing != BodyFraming.UntilClose;
+            await SendClientAsync(HeadWriter.ClientResponse(response, clientKeepAlive)).ConfigureAwait(false);
+            switch (response.Framing)
+            {
+                case BodyFraming.ContentLength:
+                    await CopyLengthAsync(_upstream, _upstreamBuffer, _client, response.ContentLength, up: false).ConfigureAwait(false);
+                    break;
+                case BodyFraming.Chunked:
+                    await CopyChunkedAsync(_upstream, _upstreamBuffer, _client, up: false).ConfigureAwait(false);
+                    break;
+                case BodyFraming.UntilClose:
+                    await CopyUntilCloseAsync().ConfigureAwait(false);
+                    break;
+            }
+            if (clientKeepAlive) await requestBody.ConfigureAwait(false);
+            var upstreamReusable = response.KeepAlive && requestBody.IsCompletedSuccessfully && _upstreamBuffer.Count == 0;
+            return new ExchangeOutcome(ExchangeEnd.Completed, clientKeepAlive, upstreamReusable, response.StatusCode, _bytesUp, _bytesDown, null);
+        }
+    }
+
+    private async Task<ResponseHead> ReadResponseHeadAsync()
+    {
+        while (true)
+        {
+            var parsed = ResponseHeadParser.Parse(_upstreamBuffer.Span, _settings.MaxHeaderBytes * 4, _request.Method);
+            switch (parsed.Status)
+            {
+                case HeadParseStatus.Complete:
+                    _upstreamBuffer.Consume(parsed.Consumed);
+                    return parsed.Head!;
+                case HeadParseStatus.Error:
+                    throw new BodyFramingException($"invalid upstream response: {parsed.Reason}");
+            }
+            if (_upstreamBuffer.IsFull) throw new BodyFramingException("upstream response head too large");
+            if (await _upstreamBuffer.FillAsync(_upstream, Progress()).ConfigureAwait(false) == 0)
+                throw new BodyFramingException("upstream closed before answering");
+        }
+    }
+
+    private async Task CopyLengthAsync(Socket from, ConnectionBuffer buffer, Socket to, long length, bool up)
+    {
+        var remaining = length;
+        while (remaining > 0)
+        {
+            if (buffer.Count == 0 && await buffer.FillAsync(from, Progress()).ConfigureAwait(false) == 0)
+                throw new BodyFramingException(up ? "client closed inside the request body" : "upstream closed inside the response body");
+            var take = (int)Math.Min(remaining, buffer.Count);
+            await SendAsync(to, buffer.Memory[..take]).ConfigureAwait(false);
+            buffer.Consume(take);
+            remaining -= take;
+            Count(up, take);
+        }
+    }
+
+    private async Task CopyChunkedAsync(Socket from, ConnectionBuffer buffer, Socket to, bool up)
+    {
+        var decoder = new ChunkedDecoder();
+        var segments = new ArraySegment<byte>[3];
+        while (true)
+        {
+            var status = decoder.Decode(buffer.Span, out var consumed, out var dataOffset, out var dataLength);
+            switch (status)
+            {
+                case ChunkedStatus.Data:
+                    var headerLength = ChunkedEncoder.WriteChunkHeader(_chunkHeader, dataLength);
+                    segments[0] = new ArraySegment<byte>(_chunkHeader, 0, headerLength);
+                    segments[1] = buffer.Segment(dataOffset, dataLength);
+                    segments[2] = new ArraySegment<byte>(CrLf);
+                    await SendAsync(to, segments, headerLength + dataLength + 2).ConfigureAwait(false);
+                    buffer.Consume(consumed);
+                    Count(up, dataLength);
+                    continue;
+                case ChunkedStatus.Completed:
+                    buffer.Consume(consumed);
+                    await SendAsync(to, LastChunk).ConfigureAwait(false);
+                    return;
+                case ChunkedStatus.Error:
+                    throw new BodyFramingException($"invalid chunked {(up ? "request" : "response")} body: {decoder.Error}");
+            }
+            buffer.Consume(consumed);
+            if (await buffer.FillAsync(from, Progress()).ConfigureAwait(false) == 0)
+                throw new BodyFramingException(up ? "client closed inside the request body" : "upstream closed inside the response body");
+        }
+    }
+
+    private async Task CopyUntilCloseAsync()
+    {
+        while (true)
+        {
+            if (_upstreamBuffer.Count == 0 && await _upstreamBuffer.FillAsync(_upstream, Progress()).ConfigureAwait(false) == 0) return;
+            var count = _upstreamBuffer.Count;
+            await SendAsync(_client, _upstreamBuffer.Memory).ConfigureAwait(false);
+            _upstreamBuffer.Consume(count);
+            Count(false, count);
+        }
+    }
+
+    private static readonly byte[] CrLf = "\r\n"u8.ToArray();
+    private static readonly byte[] LastChunk = ChunkedEncoder.LastChunk.ToArray();
+
+    private void Count(bool up, int bytes)
+    {
+        if (up) Interlocked.Add(ref _bytesUp, bytes);
+        else _bytesDown += bytes;
+    }
+
+    private async Task SendClientAsync(byte[] bytes)
+    {
+        _clientWritten = true;
+        await SendAsync(_client, bytes).ConfigureAwait(false);
+    }
+
+    private async Task SendAsync(Socket socket, ReadOnlyMemory<byte> bytes)
+    {
+        if (ReferenceEquals(socket, _client)) _clientWritten = true;
+        while (!bytes.IsEmpty)
+        {
+            var sent = await socket.SendAsync(bytes, SocketFlags.None, Progress()).ConfigureAwait(false);
+            bytes = bytes[sent..];
+        }
+    }
+
+    private async Task SendAsync(Socket socket, ArraySegment<byte>[] segments, int total)
+    {
+        if (ReferenceEquals(socket, _client)) _clientWritten = true;
+        Progress();
+        var sent = await socket.SendAsync(segments, SocketFlags.None).ConfigureAwait(false);
+        if (sent != total) throw new IOException("short write");
+    }
+}
+
+/// <summary>A body or response that cannot be relayed without guessing its framing.</summary>
+internal sealed class BodyFramingException(string message) : Exception(message);

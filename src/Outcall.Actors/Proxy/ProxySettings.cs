@@ -1,0 +1,43 @@
+using System.Net;
+using Akka.Configuration;
+
+namespace Outcall.Proxy;
+
+/// <summary>The `outcall.proxy` section.</summary>
+public sealed record ProxySettings(
+    IPEndPoint Listen,
+    int MaxConnections,
+    TimeSpan ConnectTimeout,
+    TimeSpan IdleTimeout,
+    TimeSpan HeaderTimeout,
+    TimeSpan ClientHelloTimeout,
+    int ClientHelloMaxBytes,
+    int MaxHeaderBytes,
+    TimeSpan ShutdownGrace,
+    int AcceptBacklog)
+{
+    public static ProxySettings Create(Config config)
+    {
+        var section = config.WithFallback(OutcallConfig.Defaults).GetConfig("outcall.proxy");
+        return new ProxySettings(
+            ParseEndpoint(section.GetString("listen"), "outcall.proxy.listen"),
+            OutcallConfig.PositiveInt(section, "max-connections"),
+            OutcallConfig.PositiveDuration(section, "connect-timeout"),
+            OutcallConfig.PositiveDuration(section, "idle-timeout"),
+            OutcallConfig.PositiveDuration(section, "header-timeout"),
+            OutcallConfig.PositiveDuration(section, "client-hello-timeout"),
+            OutcallConfig.PositiveInt(section, "client-hello-max-bytes"),
+            OutcallConfig.PositiveInt(section, "max-header-bytes"),
+            OutcallConfig.PositiveDuration(section, "shutdown-grace"),
+            OutcallConfig.PositiveInt(section, "accept-backlog"));
+    }
+
+    /// <summary>ADDR:PORT with an IP literal (IPv6 in brackets); names are refused so the bind is unambiguous.</summary>
+    public static IPEndPoint ParseEndpoint(string text, string what)
+    {
+        if (IPEndPoint.TryParse(text ?? "", out var endpoint) && (text!.Contains(']') || !text.Contains("::"))
+            && text.LastIndexOf(':') > text.LastIndexOf(']') && endpoint.Port is >= 0 and <= 65535)
+            return endpoint;
+        throw new ConfigurationException($"{what} must be ADDR:PORT with an IP address (IPv6 in brackets), got '{text}'");
+    }
+}

@@ -1,0 +1,53 @@
+using Outcall.Egress;
+using Outcall.Http;
+using Outcall.Rules;
+
+namespace Outcall.Proxy;
+
+/// <summary>Builds what rules see of a request (FR-007 / IF-007).</summary>
+public static class RequestContext
+{
+    public static EvaluationContext For(RequestHead head, string agentName)
+    {
+        var isConnect = head.TargetForm == TargetForm.Authority;
+        return new EvaluationContext
+        {
+            NetworkHostname = head.Host,
+            NetworkIp = HostLiteral.TryParse(head.Host, out var address) ? address.ToString() : "",
+            NetworkPort = head.Port,
+            NetworkProtocol = "tcp",
+            HttpMethod = head.Method.ToUpperInvariant(),
+            HttpPath = isConnect ? "/" : head.Path,
+            HttpHost = head.Authority,
+            HttpHeaders = HeaderMap(head.Headers),
+            HttpBodySize = isConnect || head.Framing != BodyFraming.ContentLength ? 0 : head.ContentLength,
+            AgentName = agentName,
+        };
+    }
+
+    /// <summary>The second CONNECT evaluation (FR-005): the same request, judged by the SNI it carries.</summary>
+    public static EvaluationContext WithServerName(EvaluationContext connect, string serverName) => new()
+    {
+        NetworkHostname = serverName,
+        NetworkIp = connect.NetworkIp,
+        NetworkPort = connect.NetworkPort,
+        NetworkProtocol = connect.NetworkProtocol,
+        HttpMethod = connect.HttpMethod,
+        HttpPath = connect.HttpPath,
+        HttpHost = connect.HttpHost,
+        HttpHeaders = connect.HttpHeaders,
+        HttpBodySize = connect.HttpBodySize,
+        AgentName = connect.AgentName,
+    };
+
+    private static IReadOnlyDictionary<string, string> HeaderMap(IReadOnlyList<HeaderField> fields)
+    {
+        var map = new Dictionary<string, string>(fields.Count, StringComparer.Ordinal);
+        foreach (var field in fields)
+        {
+            var name = field.Name.ToLowerInvariant();
+            map[name] = map.TryGetValue(name, out var earlier) ? $"{earlier}, {field.Value}" : field.Value;
+        }
+        return map;
+    }
+}

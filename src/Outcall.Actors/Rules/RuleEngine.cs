@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Pattern;
+
+namespace Outcall.Rules;
+
+/// <summary>
+/// Holds the active compiled rule set and answers verdict asks. The set lives in a
+/// <see cref="ActiveRuleSet"/> owned by whoever created the actor, so a restart after a crash
+/// resumes with the set that was active instead of re-reading a directory that may have changed.
+/// Reloads are validated in full off the actor thread and swapped in one assignment.
+/// </summary>
+public sealed class RuleEngine : ReceiveActor, IWithTimers
+{
+    /// <summary>Ask with this; the reply is a <see cref="RuleEvaluation"/>.</summary>
+    public sealed record Evaluate(EvaluationContext Context);
+
+    /// <summary>Reload from the rules directory; the reply (to the sender, if any) is a <see cref="ReloadResult"/>.</summary>
+    public sealed record Reload
+    {
+        public static readonly Reload Instance = new();
+        private Reload() { }
+    }
+
+    public sealed record ReloadResult(bool Succeeded, RuleLoadResult Load, RuleSet Active);
+
+    /// <summary>The reply is the active <see cref="RuleSet"/>.</summary>
+    public sealed record GetRuleSet
+    {
+        public static readonly GetRuleSet Instance = new();
+        private GetRuleSet() { }
+    }
+
+    private sealed record DirectoryChanged
+    {
+        public static readonly DirectoryChanged Instance = new();
+        private DirectoryChanged() { }
+    }
+
+    private sealed record Loaded(RuleLoadResult Result, IReadOnlyList<IActorRef> ReplyTo);
+
+    private sealed record LoadFailed(Exception Cause);
+
+    private const string DebounceTimer = "reload-debounce";
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ActiveRuleSet _active;
+    private readonly RulesSettings _settings;
+    private readonly Func<string, RuleLoadResult> _load;
+    private readonly List<IActorRef> _waitingForReload = [];
+    private FileSystemWatcher? _watcher;
+    private bool _loading;
+    private bool _reloadAgain;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public RuleEngine(ActiveRuleSet active, RulesSettings settings, Func<string, RuleLoadResult> load)
+    {
+        _active = active;
+        _settings = settings;
+        _load = load;
+
+        Receive<Evaluate>(e => Sender.Tell(Judge(e.Context)));
+        Receive<GetRuleSet>(_ => Sender.Tell(_active.Current));
+        Receive<Reload>(_ =>
+        {
+            if (!Sender.IsNobody() && !Sender.Equals(Self) && !Sender.Equals(Context.System.DeadLetters)) _waitingForReload.Add(Sender);
+            StartLoad();
+        });
+        Receive<DirectoryChanged>(_ => Timers.StartSingleTimer(DebounceTimer, Reload.Instance, _settings.WatchDebounce));
+        Receive<Loaded>(OnLoaded);
+        // A loader that throws is a bug, not bad input: crash so the supervisor restarts us on the active set.
+        Receive<LoadFailed>(f => throw new InvalidOperationException("rule loader failed", f.Cause));
+    }
+
+    /// <summary>Props under a backoff supervisor: a crash is survived and asks are answered again after it.</summary>
+    public static Props PropsSupervised(ActiveRuleSet active, RulesSettings settings, Func<string, RuleLoadResult>? load = null) =>
+        BackoffSupervisor.Props(Backoff.OnFailure(
+            Props.Create(() => new RuleEngine(active, settings, load ?? RuleSetLoader.Load)),
+            "engine", TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(1), 0.2, maxNrOfRetries: -1)
+            .WithAutoReset(TimeSpan.FromSeconds(10)));
+
+    protected override void PreStart()
+    {
+        if (_settings.Watch) StartWatching();
+    }
+
+    protected override void PostStop()
+    {
+        _watcher?.Dispose();
+        foreach (var waiting in _waitingForReload)
+            waiting.Tell(new Status.Failure(new InvalidOperationException("rule engine restarted during reload")));
+    }
+
+    private RuleEvaluation Judge(EvaluationContext context)
+    {
+        var set = _active.Current;
+        var started = Stopwatch.GetTimestamp();
+        var evaluation = set.Evaluate(context);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        if (elapsed > _settings.EvaluationBudget)
+            _log.Warning("Rule evaluation took {ElapsedMs} ms, over the {BudgetMs} ms budget ({RuleCount} rules)",
+                (long)elapsed.TotalMilliseconds, (long)_settings.EvaluationBudget.TotalMilliseconds, set.Rules.Count);
+        foreach (var warning in evaluation.Warnings)
+            _log.Warning("Rule {RuleId} in {RuleFile} did not match: {Problem}", warning.RuleId, warning.File, warning.Message);
+        var verdict = evaluation.Verdict;
+        if (verdict.Logged)
+            _log.Info("Rule {RuleId} in {RuleFile} decided {Decision}", verdict.RuleId, verdict.File, verdict.Decision);
+        return evaluation;
+    }
+
+    private void StartLoad()
+    {
+        if (_loading) { _reloadAgain = true; return; }
+        _loading = true;
+        var directory = _settings.Directory;
+        var load = _load;
+        var replyTo = _waitingForReload.ToArray();
+        _waitingForReload.Clear();
+        Task.Run(() => load(directory)).PipeTo(Self,
+            success: result => new Loaded(result, replyTo),
+            failure: cause => new LoadFailed(cause));
+    }
+
+    private void OnLoaded(Loaded loaded)
+    {
+        _loading = false;
+        var result = loaded.Result;
+        foreach (var warning in result.Warnings) _log.Warning("Rules: {Warning}", warning.ToString());
+        if (result.Succeeded)
+        {
+            _active.Swap(result.RuleSet!);
+            _log.Info("Rules reloaded from {RulesDir}: {RuleCount} rules, hash {RuleSetHash}",
+                _settings.Directory, result.RuleSet!.Rules.Count, ShortHash(result.RuleSet.ContentHash));
+        }
+        else
+        {
+            foreach (var error in result.Errors) _log.Error("Rules: {RuleError}", error.ToString());
+            _log.Error("Rules reload from {RulesDir} rejected with {ErrorCount} errors; keeping the active set ({RuleCount} rules)",
+                _settings.Directory, result.Errors.Count, _active.Current.Rules.Count);
+        }
+        foreach (var replyTo in loaded.ReplyTo) replyTo.Tell(new ReloadResult(result.Succeeded, result, _active.Current));
+        if (_reloadAgain) { _reloadAgain = false; StartLoad(); }
+    }
+
+    private void StartWatching()
+    {
+        if (!System.IO.Directory.Exists(_settings.Directory))
+        {
+            _log.Info("Rules directory {RulesDir} does not exist; not watching it", _settings.Directory);
+            return;
+        }
+        var self = Self;
+        _watcher = new FileSystemWatcher(_settings.Directory)
+        {
+            IncludeSubdirectories = false,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+        };
+        FileSystemEventHandler changed = (_, _) => self.Tell(DirectoryChanged.Instance);
+        _watcher.Changed += changed;
+        _watcher.Created += changed;
+        _watcher.Deleted += changed;
+        _watcher.Renamed += (_, _) => self.Tell(DirectoryChanged.Instance);
+        _watcher.EnableRaisingEvents = true;
+    }
+
+    internal static string ShortHash(string hash) => hash.Length > 12 ? hash[..12] : hash;
+}
+
+/// <summary>The rule set in force. Swapped whole; readers see either the old or the new set, never a mix.</summary>
+public sealed class ActiveRuleSet(RuleSet initial)
+{
+    private RuleSet _current = initial;
+    public RuleSet Current => Volatile.Read(ref _current);
+    public void Swap(RuleSet next) => Volatile.Write(ref _current, next);
+}

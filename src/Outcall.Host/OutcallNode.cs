@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Akka.Actor;
+using Akka;
+using Akka.Configuration;
+using Akka.Event;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Outcall.Egress;
+using Outcall.Proxy;
+using Outcall.Rules;
+using Serilog;
+
+namespace Outcall.Host;
+
+/// <summary>A start-up failure the operator must fix: printed as one message, exit code 1.</summary>
+public sealed class StartupException(string message) : Exception(message);
+
+/// <summary>
+/// One running Outcall proxy: the rule set loaded and validated, the port bound, then the actor
+/// system started under Akka.Hosting. The CLI runs exactly this; the tests start it in-process.
+/// </summary>
+public sealed class OutcallNode : IAsyncDisposable
+{
+    private readonly IHost _host;
+    private readonly PosixSignalRegistration? _hangup;
+
+    public IPEndPoint ProxyEndpoint { get; }
+    public ActorSystem System { get; }
+    public IActorRef RuleEngine { get; }
+    public IActorRef Listener { get; }
+    public ProxyCounters Counters { get; }
+
+    private OutcallNode(IHost host, IPEndPoint proxyEndpoint, ActorSystem system, IActorRef ruleEngine, IActorRef listener,
+        ProxyCounters counters, bool handleHangup)
+    {
+        _host = host;
+        ProxyEndpoint = proxyEndpoint;
+        System = system;
+        RuleEngine = ruleEngine;
+        Listener = listener;
+        Counters = counters;
+        if (handleHangup && !OperatingSystem.IsWindows())
+            _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true;
+                ruleEngine.Tell(Rules.RuleEngine.Reload.Instance);
+            });
+    }
+
+    /// <param name="config">The merged configuration (defaults are added underneath).</param>
+    /// <param name="resolver">Name resolution; the system resolver when null (tests inject their own).</param>
+    /// <param name="logOutput">Where logs go; the console when null.</param>
+    /// <param name="handleHangup">Reload rules on SIGHUP (the CLI does; in-process tests do not).</param>
+    public static async Task<OutcallNode> StartAsync(Config config, IHostResolver? resolver = null, TextWriter? logOutput = null, bool handleHangup = false)
+    {
+        config = config.WithFallback(OutcallConfig.Defaults);
+        var proxySettings = ProxySettings.Create(config);
+        var rulesSettings = RulesSettings.Create(config);
+        var logSettings = LogSettings.Create(config);
+
+        var load = RuleSetLoader.Load(rulesSettings.Directory);
+        if (!load.Succeeded)
+            throw new StartupException($"rules in {rulesSettings.Directory} have {load.Errors.Count} error(s):{Environment.NewLine}" +
+                                       string.Join(Environment.NewLine, load.Errors.Select(e => "  " + e)));
+
+        Socket listenSocket;
+        try
+        {
+            listenSocket = ProxyListener.Bind(proxySettings.Listen, proxySettings.AcceptBacklog);
+        }
+        catch (SocketException e)
+        {
+            throw new StartupException($"cannot listen on {proxySettings.Listen}: {e.SocketErrorCode} ({e.Message})");
+        }
+        var bound = (IPEndPoint)listenSocket.LocalEndPoint!;
+
+        var serilog = logSettings.Configure(new LoggerConfiguration(), logOutput).CreateLogger();
+        var akkaConfig = ConfigurationFactory.ParseString($"akka.loglevel = {logSettings.AkkaLogLevel}").WithFallback(config);
+        var counters = new ProxyCounters();
+        var active = new ActiveRuleSet(load.RuleSet!);
+        var guard = new DestinationGuard(resolver ?? new SystemHostResolver(), [bound]);
+        IActorRef? engine = null, listener = null;
+
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSerilog(serilog, dispose: true);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = proxySettings.ShutdownGrace + TimeSpan.FromSeconds(15));
+        builder.Services.AddAkka("outcall", akka =>
+        {
+            akka.AddHocon(akkaConfig, HoconAddMode.Prepend);
+            akka.ConfigureLoggers(loggers =>
+            {
+                loggers.ClearLoggers();
+                loggers.AddLoggerFactory();
+            });
+            akka.WithActors((system, registry) =>
+            {
+                engine = system.ActorOf(Rules.RuleEngine.PropsSupervised(active, rulesSettings), "rules");
+                registry.Register<Rules.RuleEngine>(engine);
+                var services = new ProxyServices(proxySettings, engine, rulesSettings.AskTimeout, guard, counters);
+                listener = system.ActorOf(ProxyListener.Props(listenSocket, services), "proxy");
+                registry.Register<ProxyListener>(listener);
+                var proxy = listener;
+                // FR-015 / EC-013: stop accepting, let live requests and tunnels finish within the grace, then cut.
+                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "drain-proxy", async () =>
+                {
+                    var drained = await proxy.Ask<ProxyListener.Drained>(new ProxyListener.DrainConnections(proxySettings.ShutdownGrace),
+                        proxySettings.ShutdownGrace + TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+                    system.Log.Info("Shutdown drained {Finished} connection(s) and cut {Cut}", drained.Finished, drained.Cut);
+                    return Done.Instance;
+                });
+            });
+        });
+
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            listenSocket.Dispose();
+            throw;
+        }
+        var actorSystem = host.Services.GetRequiredService<ActorSystem>();
+        return new OutcallNode(host, bound, actorSystem, engine!, listener!, counters, handleHangup);
+    }
+
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _host.WaitForShutdownAsync(cancellationToken);
+
+    /// <summary>Graceful stop: the same CoordinatedShutdown path as SIGTERM.</summary>
+    public async Task StopAsync()
+    {
+        await _host.StopAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _hangup?.Dispose();
+        await StopAsync().ConfigureAwait(false);
+        _host.Dispose();
+    }
+}
