@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text;
+
+namespace Outcall.Http;
+
+/// <summary>Re-serialises heads; the raw bytes a peer sent for a head are never forwarded.</summary>
+public static class HeadWriter
+{
+    /// <summary>
+    /// Origin-form request line, Host first, all fields but hop-by-hop ones (FR-020: Connection,
+    /// Proxy-Connection, Keep-Alive, Transfer-Encoding, TE, Trailer, Upgrade, Proxy-Authorization,
+    /// Proxy-Authenticate, and every field named in Connection), then the framing of our own
+    /// (Content-Length n, or Transfer-Encoding: chunked). For an Upgrade request (EC-014) Connection: Upgrade
+    /// and the Upgrade field are kept. Always HTTP/1.1 upstream.
+    /// Codings before the final chunked (e.g. "gzip, chunked") are kept in our Transfer-Encoding so
+    /// the body keeps its meaning; Host is written from the validated authority.
+    /// </summary>
+    public static byte[] UpstreamRequest(RequestHead head)
+    {
+        var text = new StringBuilder(256);
+        text.Append(head.Method).Append(' ').Append(head.PathAndQuery).Append(" HTTP/1.1\r\n");
+        AppendField(text, "Host", head.Authority);
+        AppendEndToEndFields(text, head.Headers, skipHost: true);
+        if (head.Upgrade is not null)
+        {
+            AppendField(text, "Connection", "Upgrade");
+            AppendField(text, "Upgrade", head.Upgrade);
+        }
+        AppendFraming(text, head.Framing, head.ContentLength, head.Headers);
+        text.Append("\r\n");
+        return Encoding.Latin1.GetBytes(text.ToString());
+    }
+
+    /// <summary>
+    /// Status line and fields for the client: hop-by-hop and x-outcall-* fields removed, framing of our
+    /// own (Content-Length, or Transfer-Encoding: chunked when the upstream body is chunked; nothing for
+    /// UntilClose, where the proxy closes after the body), Connection: close when !keepAlive.
+    /// A 101 keeps Connection: Upgrade and Upgrade.
+    /// For a bodiless response (HEAD, 304) a valid upstream Content-Length is kept: it describes the
+    /// representation, not this message. Codings of an until-close body are kept so it stays decodable.
+    /// </summary>
+    public static byte[] ClientResponse(ResponseHead head, bool keepAlive)
+    {
+        var text = new StringBuilder(256);
+        text.Append("HTTP/1.1 ").Append(head.StatusCode.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(head.ReasonPhrase).Append("\r\n");
+        AppendEndToEndFields(text, head.Headers, skipHost: false);
+        var informational = head.StatusCode < 200;
+        if (head.StatusCode == 101)
+        {
+            AppendField(text, "Connection", "Upgrade");
+            var upgrade = MessageFields.Values(head.Headers, "Upgrade").ToList();
+            if (upgrade.Count > 0) AppendField(text, "Upgrade", string.Join(", ", upgrade));
+        }
+        if (head.Framing == BodyFraming.None && !informational && head.StatusCode != 204
+            && MessageFields.TryContentLength(head.Headers, out var declared) is null && declared is { } length)
+            AppendField(text, "Content-Length", length.ToString(CultureInfo.InvariantCulture));
+        AppendFraming(text, head.Framing, head.ContentLength, head.Headers);
+        if (!keepAlive && !informational) AppendField(text, "Connection", "close");
+        text.Append("\r\n");
+        return Encoding.Latin1.GetBytes(text.ToString());
+    }
+
+    private static void AppendEndToEndFields(StringBuilder text, IReadOnlyList<HeaderField> fields, bool skipHost)
+    {
+        // Parsed heads carry valid options; a hand-built head with an invalid list still has its named fields stripped as far as they parse.
+        MessageFields.TryConnectionOptions(fields, out var options);
+        foreach (var field in fields)
+        {
+            if (MessageFields.IsHopByHop(field.Name, options) || MessageFields.IsReserved(field.Name)
+                || MessageFields.Is(field, "Content-Length") || (skipHost && MessageFields.Is(field, "Host")))
+                continue;
+            AppendField(text, field.Name, field.Value);
+        }
+    }
+
+    private static void AppendFraming(StringBuilder text, BodyFraming framing, long contentLength, IReadOnlyList<HeaderField> fields)
+    {
+        switch (framing)
+        {
+            case BodyFraming.ContentLength:
+                AppendField(text, "Content-Length", contentLength.ToString(CultureInfo.InvariantCulture));
+                break;
+            case BodyFraming.Chunked:
+            case BodyFraming.UntilClose:
+                MessageFields.TryTransferCodings(fields, out var codings);
+                if (framing == BodyFraming.Chunked) AppendField(text, "Transfer-Encoding", codings is { Count: > 0 } ? string.Join(", ", codings) : "chunked");
+                else if (codings is { Count: > 0 }) AppendField(text, "Transfer-Encoding", string.Join(", ", codings));
+                break;
+        }
+    }
+
+    private static void AppendField(StringBuilder text, string name, string value) =>
+        text.Append(name).Append(": ").Append(value).Append("\r\n");
+}

@@ -1,0 +1,97 @@
+namespace Outcall.Http;
+
+/// <summary>
+/// Interprets the fields that decide framing and connection handling (RFC 9112 §6, §9.6), the
+/// same way for requests and responses. Each method returns an error reason or null.
+/// </summary>
+internal static class MessageFields
+{
+    public static bool Is(HeaderField field, string name) => field.Name.Equals(name, StringComparison.OrdinalIgnoreCase);
+
+    public static IEnumerable<string> Values(IReadOnlyList<HeaderField> fields, string name)
+    {
+        foreach (var field in fields)
+            if (Is(field, name)) yield return field.Value;
+    }
+
+    /// <summary>
+    /// Content-Length = 1*DIGIT fitting a long. A second Content-Length field is refused even with
+    /// the same value (HTTP-PITFALLS: duplicates are a smuggling vector), as is a list ("1000,1000").
+    /// </summary>
+    public static string? TryContentLength(IReadOnlyList<HeaderField> fields, out long? contentLength)
+    {
+        contentLength = null;
+        foreach (var value in Values(fields, "Content-Length"))
+        {
+            if (contentLength is not null) return "duplicate Content-Length";
+            if (!TryParseLength(value, out var length)) return "invalid Content-Length";
+            contentLength = length;
+        }
+        return null;
+    }
+
+    private static bool TryParseLength(string value, out long length)
+    {
+        length = 0;
+        if (value.Length == 0) return false;
+        foreach (var c in value)
+        {
+            if (c is < '0' or > '9') return false;
+            if (length > (long.MaxValue - (c - '0')) / 10) return false;
+            length = length * 10 + (c - '0');
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// The transfer codings of every Transfer-Encoding field in order, lowercased; null when there is
+    /// none. Each element must be a bare token: empty elements ("chunked,") and parameters
+    /// ("chunked;x") are refused because other parsers disagree on them.
+    /// </summary>
+    public static string? TryTransferCodings(IReadOnlyList<HeaderField> fields, out List<string>? codings)
+    {
+        codings = null;
+        foreach (var value in Values(fields, "Transfer-Encoding"))
+        {
+            codings ??= [];
+            foreach (var element in HttpSyntax.ListElements(value))
+            {
+                if (!HttpSyntax.IsToken(element)) return "invalid Transfer-Encoding";
+                codings.Add(element.ToLowerInvariant());
+            }
+        }
+        return null;
+    }
+
+    /// <summary>True when chunked is the final coding and appears nowhere else (RFC 9112 §6.1).</summary>
+    public static bool IsChunkedLast(List<string> codings) =>
+        codings.Count > 0 && codings[^1] == "chunked" && codings.IndexOf("chunked") == codings.Count - 1;
+
+    public static bool ContainsChunked(List<string> codings) => codings.Contains("chunked");
+
+    /// <summary>Connection options, lowercased. "Connection: connection" is just a token like any other.</summary>
+    public static string? TryConnectionOptions(IReadOnlyList<HeaderField> fields, out List<string> options)
+    {
+        options = [];
+        return HttpSyntax.TryTokenList(Values(fields, "Connection"), options) ? null : "invalid Connection";
+    }
+
+    /// <summary>Persistence by RFC 9112 §9.3: 1.1 unless "close"; 1.0 only with "keep-alive".</summary>
+    public static bool KeepAlive(int versionMinor, List<string> options) =>
+        !options.Contains("close") && (versionMinor >= 1 || options.Contains("keep-alive"));
+
+    /// <summary>The fields a proxy must never forward (RFC 9110 §7.6.1, FR-020), plus those named in Connection.</summary>
+    public static bool IsHopByHop(string name, List<string> connectionOptions) =>
+        name.Equals("Connection", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Proxy-Connection", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("TE", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Trailer", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Proxy-Authorization", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Proxy-Authenticate", StringComparison.OrdinalIgnoreCase)
+        || connectionOptions.Contains(name.ToLowerInvariant());
+
+    public static bool IsReserved(string name) => name.StartsWith("x-outcall-", StringComparison.OrdinalIgnoreCase);
+}
