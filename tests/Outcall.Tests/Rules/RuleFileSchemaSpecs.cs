@@ -297,7 +297,7 @@ public sealed class RuleFileSchemaSpecs : IDisposable
     {
         var first = _directory.With("a.yaml", OneRule).LoadValid().ContentHash;
         var again = _directory.LoadValid().ContentHash;
-        var edited = _directory.With("a.yaml", OneRule + "# edited\n").LoadValid().ContentHash;
+        var edited = _directory.With("a.yaml", OneRule + "\n# edited\n").LoadValid().ContentHash;
         File.Move(Path.Combine(_directory.Path, "a.yaml"), Path.Combine(_directory.Path, "b.yaml"));
         var renamed = _directory.LoadValid().ContentHash;
 

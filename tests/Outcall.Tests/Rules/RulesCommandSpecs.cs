@@ -17,7 +17,7 @@ public sealed class RulesCommandSpecs : IDisposable
           - id: allow-github
             condition: |
               network.hostname == "github.com" &&
-                http.method in ["GET", "HEAD"]
+                http.method == "GET"
             action: allow
           - id: block-metadata
             condition: network.hostname == "169.254.169.254"
@@ -79,7 +79,7 @@ public sealed class RulesCommandSpecs : IDisposable
         Assert.Equal(3, lines.Length);
         Assert.Matches(@"^ID\s+FILE\s+ACTION\s+PRIORITY\s+CONDITION$", lines[0]);
         Assert.Matches(@"^block-metadata\s+a\.yaml\s+block\s+1\s+network\.hostname == ""169\.254\.169\.254""$", lines[1]);
-        Assert.Matches(@"^allow-github\s+a\.yaml\s+allow\s+100\s+network\.hostname == ""github\.com"" && http\.method in \[""GET"", ""HEAD""\]$", lines[2]);
+        Assert.Matches(@"^allow-github\s+a\.yaml\s+allow\s+100\s+network\.hostname == ""github\.com"" && http\.method == ""GET""$", lines[2]);
         Assert.Equal(lines[0].IndexOf("CONDITION", StringComparison.Ordinal), lines[2].IndexOf("network", StringComparison.Ordinal));
     }
 
