@@ -148,6 +148,6 @@ public sealed class DefinitionSpecs : IDisposable
         var error = Assert.Single(_directory.With("a.yaml", File("  bad: network.port == \"x\" +", "network.port == 1 || $bad")).Load().Errors);
 
         Assert.Equal(("a.yaml", 6, 38, "r"), (error.File, error.Line, error.Column, error.RuleId));
-        Assert.Contains("expanded condition", error.Message);
+        Assert.Contains("definitions expanded", error.Message);
     }
 }
