@@ -93,5 +93,16 @@ internal static class MessageFields
         || name.Equals("Proxy-Authenticate", StringComparison.OrdinalIgnoreCase)
         || connectionOptions.Contains(name.ToLowerInvariant());
 
+    /// <summary>
+    /// "Content_Length" or "transfer_encoding": servers that map '-' to '_' (CGI-style environments)
+    /// would read these as framing fields while we forward them as ordinary ones.
+    /// </summary>
+    public static bool IsFramingLookalike(string name)
+    {
+        if (!name.Contains('_')) return false;
+        var folded = name.Replace('_', '-');
+        return folded.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) || folded.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase);
+    }
+
     public static bool IsReserved(string name) => name.StartsWith("x-outcall-", StringComparison.OrdinalIgnoreCase);
 }

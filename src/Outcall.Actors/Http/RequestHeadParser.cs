@@ -10,7 +10,8 @@ public static class RequestHeadParser
     /// exceeds it or carries more than 100 fields. Rejects (400) ambiguous framing (FR-024), bad Host
     /// (missing on 1.1, conflicting, disagreeing with the absolute-form or CONNECT authority), x-outcall-*
     /// fields, obs-fold, bare CR/LF, NUL/controls, obs-text, whitespace before a colon, invalid
-    /// method/target, an HTTP/2 upgrade (h2c, EC-011); 505 for versions other than 1.0/1.1 (an HTTP/2
+    /// method/target, a body on GET/HEAD/CONNECT, Content_Length/Transfer_Encoding look-alikes,
+    /// an HTTP/2 upgrade (h2c, EC-011); 505 for versions other than 1.0/1.1 (an HTTP/2
     /// preface included, EC-011); 417 for an expectation other than 100-continue.
     /// Lines are checked in order as they arrive, so a hostile line fails as soon as it is complete
     /// and a head split anywhere parses exactly as it does in one piece.
@@ -42,6 +43,7 @@ public static class RequestHeadParser
             var fieldError = HeadLines.TryParseField(window[pos..end], out var field);
             if (fieldError is not null) return Bad(fieldError);
             if (MessageFields.IsReserved(field.Name)) return Bad("reserved x-outcall- field from a client");
+            if (MessageFields.IsFramingLookalike(field.Name)) return Bad("field name that folds into a framing field");
             fields.Add(field);
             pos = next;
         }
@@ -170,8 +172,10 @@ public static class RequestHeadParser
             framing = BodyFraming.ContentLength;
             contentLength = length;
         }
-        // Bytes after a CONNECT head belong to the tunnel; a body there could be read two ways.
-        if (method == "CONNECT" && (framing == BodyFraming.Chunked || contentLength > 0)) return "CONNECT with a body";
+        // Content in CONNECT, GET or HEAD has no defined semantics (RFC 9110 §9.3): an origin that ignores it
+        // would read the body as the next request, past the rules. For CONNECT the bytes belong to the tunnel.
+        var hasBody = framing == BodyFraming.Chunked || contentLength > 0;
+        if (hasBody && method is "CONNECT" or "GET" or "HEAD") return "body on a GET, HEAD or CONNECT request";
         return null;
     }
 

@@ -16,6 +16,17 @@ internal sealed class LoadDiagnostics
     public IReadOnlyList<RuleLoadWarning> Warnings => _warnings;
     public bool HasErrors => _errors.Count > 0;
 
+    /// <summary>
+    /// Puts the errors reported since <paramref name="start"/> (one file's) in line order: a file is read in
+    /// passes (schema, definitions, conditions), but people read its errors top to bottom.
+    /// </summary>
+    public void OrderByPositionFrom(int start)
+    {
+        var ordered = _errors.Skip(start).OrderBy(e => e.Line).ThenBy(e => e.Column).ToList();
+        _errors.RemoveRange(start, ordered.Count);
+        _errors.AddRange(ordered);
+    }
+
     public void Error(string file, int line, int column, string? ruleId, string message)
     {
         if (_errors.Count < MaxErrors) _errors.Add(new RuleLoadError(file, line, column, ruleId, message));

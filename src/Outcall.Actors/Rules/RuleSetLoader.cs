@@ -28,6 +28,7 @@ public static class RuleSetLoader
         for (var fileIndex = 0; fileIndex < files.Count; fileIndex++)
         {
             var name = files[fileIndex];
+            var firstError = diagnostics.Errors.Count;
             if (ReadText(directory, name, hash, diagnostics) is not { } text) continue;
             var source = RuleFileParser.Parse(name, text, diagnostics);
             var expander = new DefinitionExpander(name, source.Definitions, diagnostics);
@@ -43,6 +44,7 @@ public static class RuleSetLoader
             expander.WarnAboutUnused();
             if (source.Definitions.Count > 0 && source.Rules.Count == 0)
                 diagnostics.Warning(name, 0, "file has definitions but no rules; definitions are file-scoped, so nothing can use them");
+            diagnostics.OrderByPositionFrom(firstError);
         }
 
         var result = diagnostics.HasErrors
@@ -133,7 +135,7 @@ public static class RuleSetLoader
         {
             var (line, column) = expanded.ToOriginal(condition.Text, e.Line, e.Column);
             var (fileLine, fileColumn) = condition.Map.ToFile(line, column);
-            var where = expanded.UsesDefinitions ? $" (at {e.Line}:{e.Column} of the expanded condition)" : "";
+            var where = expanded.UsesDefinitions ? " (CEL's position is in the condition with definitions expanded)" : "";
             diagnostics.Error(file, fileLine, fileColumn, rule.Id, $"CEL error: {e.Message}{where}");
             return null;
         }

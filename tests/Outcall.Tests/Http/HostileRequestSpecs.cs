@@ -58,6 +58,11 @@ public class HostileRequestSpecs
         { "two equal CL fields", Post + "Content-Length: 10\r\nContent-Length: 10\r\n\r\n", 400 },
         { "two different CL fields", Post + "Content-Length: 10\r\nContent-Length: 100\r\n\r\n", 400 },
         { "CL fields in different case", Post + "content-length: 10\r\nCONTENT-LENGTH: 10\r\n\r\n", 400 },
+        { "GET with a Content-Length body", Get + "Content-Length: 10\r\n\r\n", 400 },
+        { "GET with a chunked body", Get + "Transfer-Encoding: chunked\r\n\r\n", 400 },
+        { "HEAD with a Content-Length body", "HEAD http://example.com/ HTTP/1.1\r\nHost: example.com\r\nContent-Length: 1\r\n\r\n", 400 },
+        { "Content_Length look-alike", Post + "Content_Length: 10\r\n\r\n", 400 },
+        { "transfer_encoding look-alike", Post + "transfer_encoding: chunked\r\n\r\n", 400 },
         { "CONNECT with a body", "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\nContent-Length: 5\r\n\r\n", 400 },
         // Line structure: obs-fold, bare CR, bare LF, NUL and other controls.
         { "obs-fold with a space", Get + "X-A: a\r\n b\r\n\r\n", 400 },

@@ -60,6 +60,8 @@ public class RequestHeadParserSpecs
             "DELETE", TargetForm.Absolute, "http", "example.com", 80, "example.com", "/x", "/x", 1, BodyFraming.Chunked, 0, true),
         new("PURGE-ALL http://example.com/x HTTP/1.1\r\nHost: example.com\r\n\r\n",
             "PURGE-ALL", TargetForm.Absolute, "http", "example.com", 80, "example.com", "/x", "/x", 1, BodyFraming.None, 0, true),
+        new("GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\nContent-Length: 0\r\n\r\n",
+            "GET", TargetForm.Absolute, "http", "example.com", 80, "example.com", "/", "/", 1, BodyFraming.ContentLength, 0, true),
         new("get http://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n",
             "get", TargetForm.Absolute, "http", "example.com", 80, "example.com", "/", "/", 1, BodyFraming.None, 0, true),
         new("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",

@@ -1,0 +1,60 @@
+using Outcall.Rules;
+
+namespace Outcall.Tests.Rules;
+
+/// <summary>The JSON form of a rule context (IF-007 variables) used by `rules test` and the admin API.</summary>
+public sealed class EvaluationContextJsonSpecs
+{
+    [Fact]
+    public void Every_variable_can_be_given()
+    {
+        var context = EvaluationContextJson.Parse("""
+            {"network": {"hostname": "api.github.com", "ip": "140.82.112.6", "port": 443, "protocol": "tcp"},
+             "http": {"method": "GET", "path": "/repos", "host": "api.github.com", "headers": {"User-Agent": "curl"}, "body_size": 12},
+             "agent": {"name": "claude"}, "dns": {"query": "q", "type": "A"},
+             "docker": {"container_id": "c1", "container_name": "n", "image": "python:3", "labels": {"Team": "x"}},
+             "run": {"id": "r1"}}
+            """);
+
+        Assert.Equal(("api.github.com", "140.82.112.6", 443L, "tcp"), (context.NetworkHostname, context.NetworkIp, context.NetworkPort, context.NetworkProtocol));
+        Assert.Equal(("GET", "/repos", "api.github.com", 12L), (context.HttpMethod, context.HttpPath, context.HttpHost, context.HttpBodySize));
+        Assert.Equal("curl", context.HttpHeaders["user-agent"]);
+        Assert.Equal(("claude", "q", "A", "r1"), (context.AgentName, context.DnsQuery, context.DnsType, context.RunId));
+        Assert.Equal(("c1", "n", "python:3", "x"), (context.DockerContainerId, context.DockerContainerName, context.DockerImage, context.DockerLabels["Team"]));
+    }
+
+    [Fact]
+    public void Variables_not_given_keep_their_zero_values()
+    {
+        var context = EvaluationContextJson.Parse("{}");
+
+        Assert.Equal(("", 0L, "tcp", ""), (context.NetworkHostname, context.NetworkPort, context.NetworkProtocol, context.HttpMethod));
+        Assert.Empty(context.HttpHeaders);
+    }
+
+    [Theory]
+    [InlineData("""{"netwrk": {"hostname": "x"}}""", "unknown context field 'netwrk.hostname'")]
+    [InlineData("""{"network": {"host": "x"}}""", "unknown context field 'network.host'")]
+    [InlineData("""{"network": {"port": "443"}}""", "'network.port' must be an integer")]
+    [InlineData("""{"network": {"port": 1.5}}""", "'network.port' must be an integer")]
+    [InlineData("""{"network": {"hostname": 1}}""", "'network.hostname' must be a string")]
+    [InlineData("""{"http": {"headers": {"a": 1}}}""", "entry 'a' must be a string")]
+    [InlineData("""{"http": {"headers": {"A": "x", "a": "y"}}}""", "has entry 'a' twice")]
+    [InlineData("""{"http": {"headers": []}}""", "must be an object of strings")]
+    [InlineData("""{"network": "x"}""", "namespace 'network' must be an object")]
+    [InlineData("""[]""", "must be a JSON object")]
+    [InlineData("""{"network": {""", "not valid JSON")]
+    [InlineData("""{"network": {"hostname": "a", "hostname": "b"}}""", "given twice")]
+    public void A_context_that_does_not_fit_the_schema_is_a_format_error(string json, string expected)
+    {
+        Assert.Contains(expected, Assert.Throws<FormatException>(() => EvaluationContextJson.Parse(json)).Message);
+    }
+
+    [Fact]
+    public void Errors_never_echo_values()
+    {
+        var error = Assert.Throws<FormatException>(() => EvaluationContextJson.Parse("""{"http": {"headers": {"authorization": ["s3cret"]}}}"""));
+
+        Assert.DoesNotContain("s3cret", error.Message);
+    }
+}
