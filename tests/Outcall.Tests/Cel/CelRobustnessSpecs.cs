@@ -136,22 +136,4 @@ public class CelRobustnessSpecs
         for (var i = 0; i < 1000; i++) program.Evaluate(context);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
-
-    [Fact]
-    public void A_thousand_hostname_rules_evaluate_well_under_a_millisecond()
-    {
-        var rules = Enumerable.Range(0, 1000).Select(i => i % 2 == 0
-            ? CelTestContext.Compile($"network.hostname == 'host{i}.example.com'")
-            : CelTestContext.Compile($"network.hostname.endsWith('.svc{i}.internal') && http.method == 'GET'")).ToArray();
-        var context = CelTestContext.WithHostname("nomatch.org");
-        var best = TimeSpan.MaxValue;
-        for (var round = 0; round < 20; round++)
-        {
-            var watch = System.Diagnostics.Stopwatch.StartNew();
-            foreach (var rule in rules) rule.Evaluate(context);
-            watch.Stop();
-            if (watch.Elapsed < best) best = watch.Elapsed;
-        }
-        Assert.True(best < TimeSpan.FromMilliseconds(1), $"best of 20 rounds took {best.TotalMilliseconds} ms");
-    }
 }
