@@ -1,10 +1,12 @@
 using System.Net;
-using System.Net.Security;
+using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace Outcall.Tests.Proxy;
 
+/// <summary>Plain HTTP through the proxy (FR-003, FR-020, FR-022, EC-006, EC-007), against a real Kestrel upstream.</summary>
 public sealed class ProxyForwardingSpecs : IAsyncLifetime
 {
     private HttpUpstream _upstream = null!;
@@ -31,21 +33,166 @@ public sealed class ProxyForwardingSpecs : IAsyncLifetime
         Assert.Contains($"host: {_upstream.Authority}\n", body);
     }
 
-    [Fact]
-    public async Task A_CONNECT_tunnel_carries_TLS_end_to_end_with_the_SNI_unchanged_FR017()
+    [Theory]
+    [InlineData("PATCH")]
+    [InlineData("DELETE")]
+    [InlineData("PURGE")]
+    public async Task Any_method_is_judged_and_forwarded_like_GET_EC007(string method)
     {
-        await using var tls = new TlsUpstream();
-        _proxy.Resolver.Map("upstream.test", IPAddress.Loopback);
+        using var client = _proxy.CreateClient();
+        var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), $"http://{_upstream.Authority}/echo/m"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith($"{method} /echo/m\n", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Hop_by_hop_fields_and_those_named_in_Connection_are_not_forwarded_FR020()
+    {
+        var response = await _proxy.SendRawAsync(
+            $"GET http://{_upstream.Authority}/echo/h HTTP/1.1\r\nHost: {_upstream.Authority}\r\nConnection: close, X-Secret-Hop\r\n" +
+            "X-Secret-Hop: 1\r\nKeep-Alive: timeout=5\r\nProxy-Authorization: Basic dXNlcjpwYXNz\r\nTE: trailers\r\nX-Kept: yes\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200", response);
+        Assert.Contains("x-kept: yes\n", response);
+        Assert.DoesNotContain("x-secret-hop", response);
+        Assert.DoesNotContain("keep-alive", response, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("proxy-authorization", response);
+        Assert.DoesNotContain("\nte:", response);
+    }
+
+    [Fact]
+    public async Task A_chunked_upload_of_10_MB_arrives_byte_identical()
+    {
+        using var client = _proxy.CreateClient();
+        var payload = HttpUpstream.Pattern(10 * 1024 * 1024);
+        var content = new StreamContent(new MemoryStream(payload));
+        var request = new HttpRequestMessage(HttpMethod.Post, $"http://{_upstream.Authority}/sink") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+        var response = await client.SendAsync(request);
+        Assert.Equal($"{payload.Length} {Convert.ToHexString(SHA256.HashData(payload))}", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_chunked_download_of_10_MB_arrives_byte_identical()
+    {
+        using var client = _proxy.CreateClient();
+        var response = await client.GetAsync($"http://{_upstream.Authority}/bytes?n={10 * 1024 * 1024}");
+        Assert.True(response.Headers.TransferEncodingChunked);
+        Assert.Equal(HttpUpstream.Pattern(10 * 1024 * 1024), await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task A_content_length_upload_arrives_byte_identical()
+    {
+        using var client = _proxy.CreateClient();
+        var payload = HttpUpstream.Pattern(3 * 1024 * 1024 + 7);
+        var response = await client.PostAsync($"http://{_upstream.Authority}/sink", new ByteArrayContent(payload));
+        Assert.Equal($"{payload.Length} {Convert.ToHexString(SHA256.HashData(payload))}", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Keep_alive_clients_reuse_one_upstream_connection_for_sequential_requests()
+    {
+        using var client = _proxy.CreateClient();
+        for (var i = 0; i < 5; i++) Assert.StartsWith($"GET /echo/{i}\n", await client.GetStringAsync($"http://{_upstream.Authority}/echo/{i}"));
+        Assert.Equal(1, _upstream.Connections);
+    }
+
+    [Fact]
+    public async Task A_pipelined_pair_of_requests_is_answered_in_order()
+    {
         using var socket = await _proxy.ConnectRawAsync();
-        await socket.SendAsync(Encoding.ASCII.GetBytes($"CONNECT upstream.test:{tls.Port} HTTP/1.1\r\nHost: upstream.test:{tls.Port}\r\n\r\n"), SocketFlags.None);
-        var (head, _) = await RawIo.ReadHeadAsync(socket, TimeSpan.FromSeconds(10));
-        Assert.StartsWith("HTTP/1.1 200", head);
-        await using var stream = new SslStream(new NetworkStream(socket), false, (_, _, _, _) => true);
-        await stream.AuthenticateAsClientAsync("upstream.test");
-        await stream.WriteAsync("ping"u8.ToArray());
-        var buffer = new byte[4];
-        await stream.ReadExactlyAsync(buffer);
-        Assert.Equal("ping", Encoding.ASCII.GetString(buffer));
-        Assert.Equal(["upstream.test"], tls.ServerNames);
+        var request = $"GET http://{_upstream.Authority}/echo/first HTTP/1.1\r\nHost: {_upstream.Authority}\r\n\r\n" +
+                      $"GET http://{_upstream.Authority}/echo/second HTTP/1.1\r\nHost: {_upstream.Authority}\r\nConnection: close\r\n\r\n";
+        await socket.SendAsync(Encoding.ASCII.GetBytes(request), SocketFlags.None);
+        var response = await RawIo.ReadUntilCloseAsync(socket, TimeSpan.FromSeconds(10));
+        var first = response.IndexOf("GET /echo/first", StringComparison.Ordinal);
+        var second = response.IndexOf("GET /echo/second", StringComparison.Ordinal);
+        Assert.True(first >= 0 && second > first, response);
+        Assert.Equal(2, response.Split("HTTP/1.1 200").Length - 1);
+    }
+
+    [Fact]
+    public async Task HEAD_and_204_and_304_responses_carry_no_body()
+    {
+        using var socket = await _proxy.ConnectRawAsync();
+        var request = $"HEAD http://{_upstream.Authority}/bytes?n=100 HTTP/1.1\r\nHost: {_upstream.Authority}\r\n\r\n" +
+                      $"GET http://{_upstream.Authority}/status/204 HTTP/1.1\r\nHost: {_upstream.Authority}\r\n\r\n" +
+                      $"GET http://{_upstream.Authority}/status/304 HTTP/1.1\r\nHost: {_upstream.Authority}\r\nConnection: close\r\n\r\n";
+        await socket.SendAsync(Encoding.ASCII.GetBytes(request), SocketFlags.None);
+        var response = await RawIo.ReadUntilCloseAsync(socket, TimeSpan.FromSeconds(10));
+        var heads = response.Split("\r\n\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, heads.Length);
+        Assert.StartsWith("HTTP/1.1 200", heads[0]);
+        Assert.StartsWith("HTTP/1.1 204", heads[1]);
+        Assert.StartsWith("HTTP/1.1 304", heads[2]);
+    }
+
+    [Fact]
+    public async Task Expect_100_continue_gets_one_interim_response_and_the_body_goes_through()
+    {
+        using var client = _proxy.CreateClient();
+        var request = new HttpRequestMessage(HttpMethod.Post, $"http://{_upstream.Authority}/sink") { Content = new ByteArrayContent("hello"u8.ToArray()) };
+        request.Headers.ExpectContinue = true;
+        var response = await client.SendAsync(request);
+        Assert.Equal($"5 {Convert.ToHexString(SHA256.HashData("hello"u8.ToArray()))}", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_request_head_over_8_KiB_gets_431_and_nothing_is_forwarded_EC006()
+    {
+        var response = await _proxy.SendRawAsync(
+            $"GET http://{_upstream.Authority}/echo HTTP/1.1\r\nHost: {_upstream.Authority}\r\nX-Big: {new string('a', 9000)}\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 431", response);
+        Assert.Equal(0, _upstream.Connections);
+    }
+
+    [Fact]
+    public async Task The_health_endpoint_answers_locally_with_counters_FR022()
+    {
+        using var client = _proxy.CreateClient();
+        await client.GetStringAsync($"http://{_upstream.Authority}/echo/1");
+        using var direct = new HttpClient();
+        var response = await direct.GetAsync($"http://{_proxy.Endpoint}/outcall-health");
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("ok", json.GetProperty("status").GetString());
+        Assert.Equal(1, json.GetProperty("total_requests").GetInt64());
+        Assert.Equal(0, json.GetProperty("total_blocked").GetInt64());
+        Assert.True(json.GetProperty("active_connections").GetInt64() >= 1);
+    }
+
+    [Fact]
+    public async Task The_health_path_with_a_query_is_not_the_health_endpoint()
+    {
+        var response = await _proxy.SendRawAsync("GET /outcall-health?x=1 HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 400", response);
+    }
+
+    [Fact]
+    public async Task The_start_logs_the_listen_address_at_info_AS009()
+    {
+        var line = await _proxy.Log.WaitForLineAsync(l => l.Contains("listening on"));
+        Assert.Contains(_proxy.Endpoint.ToString(), line);
+        Assert.DoesNotContain("\"@l\"", line); // CLEF omits the level for Information
+    }
+
+    [Fact]
+    public async Task A_Connection_close_response_from_upstream_still_completes_the_client_request()
+    {
+        using var client = _proxy.CreateClient();
+        var request = new HttpRequestMessage(HttpMethod.Get, $"http://{_upstream.Authority}/echo/close");
+        request.Headers.ConnectionClose = true;
+        var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("GET /echo/close", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Response_headers_reach_the_client_without_hop_by_hop_fields()
+    {
+        using var client = _proxy.CreateClient();
+        var response = await client.GetAsync($"http://{_upstream.Authority}/echo/x");
+        Assert.Equal(new MediaTypeHeaderValue("text/plain"), response.Content.Headers.ContentType);
+        Assert.False(response.Headers.Contains("Keep-Alive"));
     }
 }
