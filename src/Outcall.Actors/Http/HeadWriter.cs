@@ -84,7 +84,12 @@ public static class HeadWriter
             case BodyFraming.UntilClose:
                 MessageFields.TryTransferCodings(fields, out var codings);
                 if (framing == BodyFraming.Chunked) AppendField(text, "Transfer-Encoding", codings is { Count: > 0 } ? string.Join(", ", codings) : "chunked");
-                else if (codings is { Count: > 0 }) AppendField(text, "Transfer-Encoding", string.Join(", ", codings));
+                else
+                {
+                    // A close-delimited body is written without chunk framing (a chunked body decoded for an HTTP/1.0 client).
+                    if (codings is { Count: > 0 } && codings[^1] == "chunked") codings.RemoveAt(codings.Count - 1);
+                    if (codings is { Count: > 0 }) AppendField(text, "Transfer-Encoding", string.Join(", ", codings));
+                }
                 break;
         }
     }

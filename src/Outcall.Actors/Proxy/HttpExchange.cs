@@ -113,7 +113,7 @@ internal sealed class HttpExchange : IDisposable
                 await CopyLengthAsync(_client, _clientBuffer, _upstream, _request.ContentLength, up: true).ConfigureAwait(false);
                 break;
             case BodyFraming.Chunked:
-                await CopyChunkedAsync(_client, _clientBuffer, _upstream, up: true).ConfigureAwait(false);
+                await CopyChunkedAsync(_client, _clientBuffer, _upstream, up: true, reframe: true).ConfigureAwait(false);
                 break;
         }
     }
@@ -138,15 +138,18 @@ internal sealed class HttpExchange : IDisposable
 
             // A final answer before the upload finished: relay it, then close rather than guess where the body ends.
             var uploadDone = requestBody.IsCompletedSuccessfully;
-            var clientKeepAlive = _request.KeepAlive && uploadDone && response.Framing != BodyFraming.UntilClose;
-            await SendClientAsync(HeadWriter.ClientResponse(response, clientKeepAlive)).ConfigureAwait(false);
+            // An HTTP/1.0 client cannot read chunked framing: it gets the decoded body, delimited by our close.
+            var dechunk = response.Framing == BodyFraming.Chunked && _request.VersionMinor == 0;
+            var clientHead = dechunk ? CloseDelimited(response) : response;
+            var clientKeepAlive = _request.KeepAlive && uploadDone && clientHead.Framing != BodyFraming.UntilClose;
+            await SendClientAsync(HeadWriter.ClientResponse(clientHead, clientKeepAlive)).ConfigureAwait(false);
             switch (response.Framing)
             {
                 case BodyFraming.ContentLength:
                     await CopyLengthAsync(_upstream, _upstreamBuffer, _client, response.ContentLength, up: false).ConfigureAwait(false);
                     break;
                 case BodyFraming.Chunked:
-                    await CopyChunkedAsync(_upstream, _upstreamBuffer, _client, up: false).ConfigureAwait(false);
+                    await CopyChunkedAsync(_upstream, _upstreamBuffer, _client, up: false, reframe: !dechunk).ConfigureAwait(false);
                     break;
                 case BodyFraming.UntilClose:
                     await CopyUntilCloseAsync().ConfigureAwait(false);
@@ -192,7 +195,18 @@ internal sealed class HttpExchange : IDisposable
         }
     }
 
-    private async Task CopyChunkedAsync(Socket from, ConnectionBuffer buffer, Socket to, bool up)
+    private static ResponseHead CloseDelimited(ResponseHead response) => new()
+    {
+        StatusCode = response.StatusCode,
+        ReasonPhrase = response.ReasonPhrase,
+        VersionMinor = response.VersionMinor,
+        Headers = response.Headers,
+        Framing = BodyFraming.UntilClose,
+        KeepAlive = false,
+    };
+
+    /// <summary>Decodes a chunked body strictly; re-encodes it as chunks, or writes the bare data when not reframing.</summary>
+    private async Task CopyChunkedAsync(Socket from, ConnectionBuffer buffer, Socket to, bool up, bool reframe)
     {
         var decoder = new ChunkedDecoder();
         var segments = new ArraySegment<byte>[3];
@@ -201,6 +215,11 @@ internal sealed class HttpExchange : IDisposable
             var status = decoder.Decode(buffer.Span, out var consumed, out var dataOffset, out var dataLength);
             switch (status)
             {
+                case ChunkedStatus.Data when !reframe:
+                    await SendAsync(to, buffer.Memory.Slice(dataOffset, dataLength)).ConfigureAwait(false);
+                    buffer.Consume(consumed);
+                    Count(up, dataLength);
+                    continue;
                 case ChunkedStatus.Data:
                     var headerLength = ChunkedEncoder.WriteChunkHeader(_chunkHeader, dataLength);
                     segments[0] = new ArraySegment<byte>(_chunkHeader, 0, headerLength);
@@ -212,7 +231,7 @@ internal sealed class HttpExchange : IDisposable
                     continue;
                 case ChunkedStatus.Completed:
                     buffer.Consume(consumed);
-                    await SendAsync(to, LastChunk).ConfigureAwait(false);
+                    if (reframe) await SendAsync(to, LastChunk).ConfigureAwait(false);
                     return;
                 case ChunkedStatus.Error:
                     throw new BodyFramingException($"invalid chunked {(up ? "request" : "response")} body: {decoder.Error}");

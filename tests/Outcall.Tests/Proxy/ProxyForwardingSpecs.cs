@@ -195,4 +195,15 @@ public sealed class ProxyForwardingSpecs : IAsyncLifetime
         Assert.Equal(new MediaTypeHeaderValue("text/plain"), response.Content.Headers.ContentType);
         Assert.False(response.Headers.Contains("Keep-Alive"));
     }
+
+    [Fact]
+    public async Task An_HTTP_1_0_client_gets_a_chunked_upstream_body_decoded_and_close_delimited()
+    {
+        var response = await _proxy.SendRawAsync($"GET http://{_upstream.Authority}/bytes?n=5000 HTTP/1.0\r\nHost: {_upstream.Authority}\r\n\r\n");
+        var split = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        var head = response[..split];
+        Assert.DoesNotContain("chunked", head, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Connection: close", head);
+        Assert.Equal(HttpUpstream.Pattern(5000), System.Text.Encoding.Latin1.GetBytes(response[(split + 4)..]));
+    }
 }
