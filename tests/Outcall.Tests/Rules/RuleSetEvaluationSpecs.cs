@@ -74,7 +74,7 @@ public sealed class RuleSetEvaluationSpecs
         Assert.Equal("default policy: no rule matched", evaluation.Verdict.Reason);
         var warning = Assert.Single(evaluation.Warnings);
         Assert.Equal("stringy", warning.RuleId);
-        Assert.Contains("a string", warning.Message);
+        Assert.Contains("returned string instead of bool", warning.Message);
         Assert.DoesNotContain("secret-token", warning.Message);
     }
 
