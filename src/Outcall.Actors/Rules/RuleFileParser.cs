@@ -18,7 +18,7 @@ internal static class RuleFileParser
 
     public static RuleFileSource Parse(string file, string text, LoadDiagnostics diagnostics)
     {
-        var empty = new RuleFileSource(file, [], [], false);
+        var empty = new RuleFileSource([], []);
         if (!PreScan(file, text, diagnostics)) return empty;
 
         var stream = new YamlStream();
@@ -96,7 +96,6 @@ internal static class RuleFileParser
             var sawVersion = false;
             var definitions = new List<DefinitionSource>();
             var rules = new List<RuleSource>();
-            var hasDefinitionsBlock = false;
             foreach (var (keyNode, value) in root.Children)
             {
                 switch (KeyName(keyNode))
@@ -109,7 +108,6 @@ internal static class RuleFileParser
                             Error(value, null, "unsupported version: only \"1\" is supported");
                         break;
                     case "definitions":
-                        hasDefinitionsBlock = true;
                         ReadDefinitions(value, definitions);
                         break;
                     case "rules":
@@ -121,7 +119,7 @@ internal static class RuleFileParser
                 }
             }
             if (!sawVersion) Error(root, null, "missing 'version' (must be \"1\")");
-            return new RuleFileSource(file, definitions, rules, hasDefinitionsBlock);
+            return new RuleFileSource(definitions, rules);
         }
 
         private void ReadDefinitions(YamlNode node, List<DefinitionSource> definitions)

@@ -1,3 +1,5 @@
+using Outcall.Rules.Cel;
+
 namespace Outcall.Rules;
 
 /// <summary>An immutable, fully validated, ordered rule set. Thread-safe.</summary>
@@ -54,24 +56,11 @@ public sealed class RuleSet
                 var match = _matchEvaluations[ruleIndex];
                 return warnings is null ? match : match with { Warnings = warnings };
             }
-            else problem = $"condition returned {DescribeType(result.Value)} instead of bool";
-            // Anything but true or false is a non-match the operator should hear about (S003).
+            else problem = $"condition returned {CelValues.TypeName(result.Value)} instead of bool";
+            // Anything but true or false is a non-match the operator should hear about (S003); the
+            // message names the type, never the value, which could be a header's contents.
             (warnings ??= []).Add(new RuleWarning(rule.Id, rule.File, problem));
         }
         return warnings is null ? DefaultBlock : DefaultBlock with { Warnings = warnings };
     }
-
-    // Only the type, never the value: values can be header contents, which must stay out of logs.
-    private static string DescribeType(object? value) => value switch
-    {
-        null => "null",
-        string => "a string",
-        long => "an int",
-        ulong => "a uint",
-        double => "a double",
-        byte[] => "bytes",
-        System.Collections.IDictionary or IReadOnlyDictionary<string, string> or IReadOnlyDictionary<object, object?> => "a map",
-        System.Collections.IEnumerable => "a list",
-        _ => "a non-boolean value",
-    };
 }

@@ -1,7 +1,7 @@
 namespace Outcall.Rules;
 
 /// <summary>One rule file as read from YAML, before definitions are expanded and conditions compiled.</summary>
-internal sealed record RuleFileSource(string File, IReadOnlyList<DefinitionSource> Definitions, IReadOnlyList<RuleSource> Rules, bool HasDefinitionsBlock);
+internal sealed record RuleFileSource(IReadOnlyList<DefinitionSource> Definitions, IReadOnlyList<RuleSource> Rules);
 
 /// <summary>A named CEL fragment from a file's `definitions` block.</summary>
 internal sealed record DefinitionSource(string Name, string Fragment, int Line, int Column);

@@ -29,14 +29,19 @@ public sealed class EvaluationContext : ICelActivation
 {
     public string NetworkHostname { get; init; } = "";
     public string NetworkIp { get; init; } = "";
-    public long NetworkPort { get; init; }
+    // The two ints are boxed once, when set: GetVariable runs once per rule, and boxing there would
+    // allocate on every evaluation.
+    private static readonly object BoxedZero = 0L;
+    private readonly object _networkPort = BoxedZero, _httpBodySize = BoxedZero;
+
+    public long NetworkPort { get => (long)_networkPort; init => _networkPort = value; }
     public string NetworkProtocol { get; init; } = "tcp";
     public string HttpMethod { get; init; } = "";
     public string HttpPath { get; init; } = "";
     public string HttpHost { get; init; } = "";
     /// <summary>Header names lowercased; repeated fields joined with ", ".</summary>
     public IReadOnlyDictionary<string, string> HttpHeaders { get; init; } = EmptyMap;
-    public long HttpBodySize { get; init; }
+    public long HttpBodySize { get => (long)_httpBodySize; init => _httpBodySize = value; }
     public string AgentName { get; init; } = "";
     public string DnsQuery { get; init; } = "";
     public string DnsType { get; init; } = "";
@@ -66,8 +71,8 @@ public sealed class EvaluationContext : ICelActivation
 
     public object? GetVariable(int slot) => slot switch
     {
-        0 => NetworkHostname, 1 => NetworkIp, 2 => NetworkPort, 3 => NetworkProtocol,
-        4 => HttpMethod, 5 => HttpPath, 6 => HttpHost, 7 => HttpHeaders, 8 => HttpBodySize,
+        0 => NetworkHostname, 1 => NetworkIp, 2 => _networkPort, 3 => NetworkProtocol,
+        4 => HttpMethod, 5 => HttpPath, 6 => HttpHost, 7 => HttpHeaders, 8 => _httpBodySize,
         9 => AgentName, 10 => DnsQuery, 11 => DnsType, 12 => DockerContainerId, 13 => DockerContainerName,
         14 => DockerImage, 15 => DockerLabels, 16 => RunId,
         _ => throw new ArgumentOutOfRangeException(nameof(slot)),

@@ -1,3 +1,4 @@
+using FsCheck.Xunit;
 using Outcall.Rules;
 
 namespace Outcall.Tests.Rules;
@@ -304,6 +305,20 @@ public sealed class RuleFileSchemaSpecs : IDisposable
         Assert.Matches("^[0-9a-f]{64}$", first);
         Assert.Equal(first, again);
         Assert.Equal(3, new[] { first, edited, renamed }.Distinct().Count());
+    }
+
+    /// <summary>Hostile or mangled files are reported, never thrown: a valid file with random edits, or random text.</summary>
+    [Property(MaxTest = 200)]
+    public void Any_file_content_loads_without_throwing(int[] edits, string? junk)
+    {
+        var text = OneRule.ToCharArray();
+        const string Interesting = "\"'[]{}:-#&*!|>$\n \t\\";
+        foreach (var edit in edits ?? []) text[(edit & 0x7fffffff) % text.Length] = Interesting[(edit >>> 8) % Interesting.Length];
+        _directory.With("mangled.yaml", new string(text)).With("junk.yaml", junk ?? "");
+
+        var result = _directory.Load();
+
+        Assert.Equal(result.RuleSet is null, result.Errors.Count > 0);
     }
 
     private RuleLoadError SingleError(string yaml)

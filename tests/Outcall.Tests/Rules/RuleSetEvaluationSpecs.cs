@@ -74,7 +74,7 @@ public sealed class RuleSetEvaluationSpecs
         Assert.Equal("default policy: no rule matched", evaluation.Verdict.Reason);
         var warning = Assert.Single(evaluation.Warnings);
         Assert.Equal("stringy", warning.RuleId);
-        Assert.Contains("a string", warning.Message);
+        Assert.Contains("returned string instead of bool", warning.Message);
         Assert.DoesNotContain("secret-token", warning.Message);
     }
 
@@ -112,5 +112,19 @@ public sealed class RuleSetEvaluationSpecs
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void Reading_an_int_variable_allocates_nothing()
+    {
+        var context = Requests.To("example.com", port: 8443);
+        context.GetVariable(2);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var port = context.GetVariable(2);
+        var bodySize = context.GetVariable(8);
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal((8443L, 0L), ((long)port!, (long)bodySize!));
     }
 }

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Outcall.Benchmarks.RuleEvaluationBenchmarks).Assembly).Run(args);
