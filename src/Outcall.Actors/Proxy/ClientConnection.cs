@@ -36,6 +36,11 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
     private sealed record ResponseWritten(bool Close);
     private sealed record TunnelEnded(Exception? Cause);
     private sealed record TimedOut(string What);
+    private sealed record Lingered
+    {
+        public static readonly Lingered Instance = new();
+        private Lingered() { }
+    }
 
     private const string HeadTimer = "head";
     private const string HelloTimer = "hello";
@@ -500,9 +505,14 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
         {
             Receive<ResponseWritten>(written =>
             {
-                if (written.Close || _draining) Context.Stop(Self);
-                else WaitForHead(keepAliveWait: true);
+                if (written.Close || _draining)
+                {
+                    SocketClosing.LingerAsync(_client).PipeTo(Self, success: () => Lingered.Instance, failure: _ => Lingered.Instance);
+                    return;
+                }
+                WaitForHead(keepAliveWait: true);
             });
+            Receive<Lingered>(_ => Context.Stop(Self));
             Receive<ClientReadFailed>(_ => Context.Stop(Self));
             Receive<Drain>(_ => _draining = true);
         });
@@ -517,17 +527,9 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
         _upstreamKey = "";
     }
 
-    private static void Close(Socket socket)
-    {
-        try
-        {
-            socket.Close(0);
-        }
-        catch (ObjectDisposedException)
-        {
-            // Closed already.
-        }
-    }
+    /// <summary>A graceful close: what the kernel still holds for the peer is delivered, not reset away.</summary>
+    private static void Close(Socket socket) => socket.Dispose();
+
 
     private string ClientIp => _clientEndPoint.Address.ToString();
 

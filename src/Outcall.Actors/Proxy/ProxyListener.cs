@@ -115,7 +115,7 @@ public sealed class ProxyListener : ReceiveActor
         var socket = accepted.Socket;
         if (_drainRequester is not null)
         {
-            socket.Close(0);
+            socket.Dispose();
             return;
         }
         AcceptNext();
@@ -136,7 +136,7 @@ public sealed class ProxyListener : ReceiveActor
         catch (Exception e)
         {
             _log.Error(e, "Could not start a connection actor");
-            socket.Close(0);
+            socket.Dispose();
         }
     }
 
@@ -147,7 +147,7 @@ public sealed class ProxyListener : ReceiveActor
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             await socket.SendAsync(ProxyResponses.Error(503, "Outcall: too many connections", close: true, "Retry-After: 1\r\n"),
                 SocketFlags.None, timeout.Token).ConfigureAwait(false);
-            socket.Shutdown(SocketShutdown.Send);
+            await SocketClosing.LingerAsync(socket).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
         {
@@ -155,7 +155,7 @@ public sealed class ProxyListener : ReceiveActor
         }
         finally
         {
-            socket.Close(1);
+            socket.Dispose();
         }
     }
 
