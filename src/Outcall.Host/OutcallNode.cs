@@ -9,8 +9,10 @@ using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Outcall.Egress;
+using Outcall.Host.Admin;
 using Outcall.Proxy;
 using Outcall.Rules;
+using Outcall.Telemetry;
 using Serilog;
 
 namespace Outcall.Host;
@@ -26,17 +28,26 @@ public sealed class OutcallNode : IAsyncDisposable
 {
     private readonly IHost _host;
     private readonly PosixSignalRegistration? _hangup;
+    private readonly AdminServer? _admin;
 
     public IPEndPoint ProxyEndpoint { get; }
+    /// <summary>Where the admin API listens; null when it is disabled.</summary>
+    public IPEndPoint? AdminEndpoint => _admin?.Endpoint;
     public ActorSystem System { get; }
     public IActorRef RuleEngine { get; }
     public IActorRef Listener { get; }
     public ProxyCounters Counters { get; }
+    public ProxyMetrics Metrics { get; }
+    /// <summary>Readiness for the admin API's /ready: Listening once started, Draining from the start of shutdown.</summary>
+    public NodeState State { get; }
 
-    private OutcallNode(IHost host, IPEndPoint proxyEndpoint, ActorSystem system, IActorRef ruleEngine, IActorRef listener,
-        ProxyCounters counters, bool handleHangup)
+    private OutcallNode(IHost host, AdminServer? admin, IPEndPoint proxyEndpoint, ActorSystem system, IActorRef ruleEngine, IActorRef listener,
+        ProxyCounters counters, ProxyMetrics metrics, NodeState state, bool handleHangup)
     {
         _host = host;
+        _admin = admin;
+        Metrics = metrics;
+        State = state;
         ProxyEndpoint = proxyEndpoint;
         System = system;
         RuleEngine = ruleEngine;
@@ -60,6 +71,7 @@ public sealed class OutcallNode : IAsyncDisposable
         var proxySettings = ProxySettings.Create(config);
         var rulesSettings = RulesSettings.Create(config);
         var logSettings = LogSettings.Create(config);
+        var adminSettings = AdminSettings.Create(config);
 
         var load = RuleSetLoader.Load(rulesSettings.Directory);
         if (!load.Succeeded)
@@ -80,6 +92,9 @@ public sealed class OutcallNode : IAsyncDisposable
         var serilog = logSettings.Configure(new LoggerConfiguration(), logOutput).CreateLogger();
         var akkaConfig = ConfigurationFactory.ParseString($"akka.loglevel = {logSettings.AkkaLogLevel}").WithFallback(config);
         var counters = new ProxyCounters();
+        var metrics = new ProxyMetrics();
+        metrics.RuleSetLoaded(load.RuleSet!.ContentHash, load.RuleSet.LoadedAt, load.RuleSet.Rules.Count);
+        var state = new NodeState();
         var active = new ActiveRuleSet(load.RuleSet!);
         var guard = new DestinationGuard(resolver ?? new SystemHostResolver(), [bound]);
         IActorRef? engine = null, listener = null;
@@ -106,6 +121,7 @@ public sealed class OutcallNode : IAsyncDisposable
                 // FR-015 / EC-013: stop accepting, let live requests and tunnels finish within the grace, then cut.
                 CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "drain-proxy", async () =>
                 {
+                    state.Draining = true;
                     var drained = await proxy.Ask<ProxyListener.Drained>(new ProxyListener.DrainConnections(proxySettings.ShutdownGrace),
                         proxySettings.ShutdownGrace + TimeSpan.FromSeconds(10)).ConfigureAwait(false);
                     system.Log.Info("Shutdown drained {Finished} connection(s) and cut {Cut}", drained.Finished, drained.Cut);
@@ -125,21 +141,44 @@ public sealed class OutcallNode : IAsyncDisposable
             throw;
         }
         var actorSystem = host.Services.GetRequiredService<ActorSystem>();
-        return new OutcallNode(host, bound, actorSystem, engine!, listener!, counters, handleHangup);
+
+        AdminServer? admin = null;
+        if (adminSettings.Listen is { } adminListen)
+        {
+            try
+            {
+                var api = new AdminApi(new AdminBackend(engine!, metrics, state, bound, adminSettings.AskTimeout));
+                admin = await AdminServer.StartAsync(adminListen, api, serilog).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Nothing half-started is left behind: the actor system stops and the proxy port is released.
+                await host.StopAsync().ConfigureAwait(false);
+                host.Dispose();
+                throw;
+            }
+            serilog.Information("Admin API listening on {AdminAddress}", admin.Endpoint.ToString());
+        }
+        state.Listening = true;
+        return new OutcallNode(host, admin, bound, actorSystem, engine!, listener!, counters, metrics, state, handleHangup);
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _host.WaitForShutdownAsync(cancellationToken);
 
     /// <summary>Graceful stop: the same CoordinatedShutdown path as SIGTERM.</summary>
+    /// <remarks>The admin API stops last, so /ready answers 503 while the proxy drains.</remarks>
     public async Task StopAsync()
     {
         await _host.StopAsync().ConfigureAwait(false);
+        State.Listening = false;
+        if (_admin is not null) await _admin.StopAsync().ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
     {
         _hangup?.Dispose();
         await StopAsync().ConfigureAwait(false);
+        if (_admin is not null) await _admin.DisposeAsync().ConfigureAwait(false);
         _host.Dispose();
     }
 }

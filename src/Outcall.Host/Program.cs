@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using Outcall.Host.Admin;
 using Outcall.Host.Cli;
 using Outcall.Proxy;
 using Outcall.Rules;
@@ -23,6 +24,12 @@ public static class Program
                 case RulesCliCommand rules:
                     var rulesDir = RulesSettings.Create(LoadConfig(rules.ConfigFile, null, null)).Directory;
                     return RulesCommand.Run(rules.Arguments, rulesDir, Console.Out, Console.Error);
+                case ProxyStatusCommand status:
+                    return await AdminCommands.ProxyStatusAsync(AdminUri(status.AdminUrl, status.ConfigFile), Console.Out, Console.Error)
+                        .ConfigureAwait(false);
+                case RulesReloadCommand reload:
+                    return await AdminCommands.RulesReloadAsync(AdminUri(reload.AdminUrl, reload.ConfigFile), Console.Out, Console.Error)
+                        .ConfigureAwait(false);
                 case RunCommand run:
                     return await RunAsync(run).ConfigureAwait(false);
             }
@@ -47,6 +54,11 @@ public static class Program
         await node.WaitForShutdownAsync().ConfigureAwait(false);
         return 0;
     }
+
+    private static Uri AdminUri(string? adminFlag, string? configFile) =>
+        adminFlag is not null
+            ? AdminCommands.ParseAdminUrl(adminFlag)
+            : AdminCommands.BaseUri(AdminSettings.Create(LoadConfig(configFile, null, null)));
 
     private static int PrintEnvironment(EnvCommand env)
     {
@@ -97,6 +109,7 @@ public static class Program
             _ = ProxySettings.Create(merged);
             _ = RulesSettings.Create(merged);
             _ = LogSettings.Create(merged);
+            _ = AdminSettings.Create(merged);
             return merged;
         }
         catch (Exception e) when (e is ConfigurationException or FormatException)

@@ -14,6 +14,12 @@ public sealed record EnvCommand(string? ProxyUrl, string? ConfigFile) : Command;
 /// <summary>`outcall rules ...`: handled by <see cref="RulesCommand"/>.</summary>
 public sealed record RulesCliCommand(string[] Arguments, string? ConfigFile) : Command;
 
+/// <summary>`outcall proxy status [--admin URL] [--config FILE]`: a running node's state, from its admin API.</summary>
+public sealed record ProxyStatusCommand(string? AdminUrl, string? ConfigFile) : Command;
+
+/// <summary>`outcall rules reload [--admin URL] [--config FILE]`: reload a running node's rules through its admin API.</summary>
+public sealed record RulesReloadCommand(string? AdminUrl, string? ConfigFile) : Command;
+
 public sealed record HelpCommand : Command;
 
 public static class CommandLine
@@ -24,6 +30,8 @@ public static class CommandLine
                outcall rules check [--rules-dir DIR]
                outcall rules list [--rules-dir DIR]
                outcall rules test --expr CEL --context JSON
+               outcall rules reload [--admin URL] [--config FILE]
+               outcall proxy status [--admin URL] [--config FILE]
         """;
 
     public static Command Parse(string[] args)
@@ -39,6 +47,13 @@ public static class CommandLine
             case "env":
                 var env = Options(rest, "--proxy-url", "--config");
                 return new EnvCommand(env.GetValueOrDefault("--proxy-url"), env.GetValueOrDefault("--config"));
+            case "proxy":
+                if (rest.Length == 0 || rest[0] != "status") throw new UsageException("usage: outcall proxy status [--admin URL] [--config FILE]");
+                var status = Options(rest[1..], "--admin", "--config");
+                return new ProxyStatusCommand(status.GetValueOrDefault("--admin"), status.GetValueOrDefault("--config"));
+            case "rules" when rest.Length > 0 && rest[0] == "reload":
+                var reload = Options(rest[1..], "--admin", "--config");
+                return new RulesReloadCommand(reload.GetValueOrDefault("--admin"), reload.GetValueOrDefault("--config"));
             case "rules":
                 // The rules subcommands parse their own flags; --config is ours, to find outcall.rules.dir.
                 var configIndex = Array.IndexOf(rest, "--config");
@@ -46,7 +61,7 @@ public static class CommandLine
                 if (configIndex + 1 >= rest.Length) throw new UsageException("--config needs a value");
                 return new RulesCliCommand([.. rest[..configIndex], .. rest[(configIndex + 2)..]], rest[configIndex + 1]);
             default:
-                throw new UsageException($"unknown command '{verb}' (try: run, env, rules)");
+                throw new UsageException($"unknown command '{verb}' (try: run, env, rules, proxy)");
         }
     }
 

@@ -19,6 +19,11 @@ public sealed class ProxyHarness : IAsyncDisposable
     public StaticResolver Resolver { get; }
     public IPEndPoint Endpoint => Node.ProxyEndpoint;
     public Uri ProxyUri => new($"http://{Endpoint}");
+    /// <summary>The admin API's base address; start with <see cref="WithAdmin"/> in the extra HOCON to have one.</summary>
+    public Uri AdminUri => new($"http://{Node.AdminEndpoint ?? throw new InvalidOperationException("the admin API is disabled")}/");
+
+    /// <summary>Extra HOCON enabling the admin API on a free loopback port (it is off by default in tests).</summary>
+    public const string WithAdmin = "outcall.admin.listen = \"127.0.0.1:0\"";
 
     private ProxyHarness(OutcallNode node, DirectoryInfo rulesDir, TestLog log, StaticResolver resolver)
     {
@@ -49,6 +54,7 @@ public sealed class ProxyHarness : IAsyncDisposable
             outcall.rules.watch-debounce = 100ms
             outcall.log.format = json
             outcall.log.level = debug
+            outcall.admin.listen = ""
             {{extraHocon}}
             """);
         var log = new TestLog();

@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Outcall.Host.Cli;
+
+namespace Outcall.Host.Admin;
+
+/// <summary>
+/// `outcall proxy status` and `outcall rules reload`: clients of a running node's admin API.
+/// Exit codes: 0 fine, 1 the node cannot be reached or refused (a rejected rule set included).
+/// </summary>
+public static class AdminCommands
+{
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>The --admin flag: http://HOST:PORT, or HOST:PORT.</summary>
+    public static Uri ParseAdminUrl(string flag)
+    {
+        var text = flag.Contains("://", StringComparison.Ordinal) ? flag : "http://" + flag;
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp
+            || uri.PathAndQuery != "/" || uri.UserInfo.Length > 0 || uri.Fragment.Length > 0)
+            throw new UsageException("--admin must be http://HOST:PORT");
+        return uri;
+    }
+
+    /// <summary>
+    /// The admin API of a node run with <paramref name="settings"/>. An unspecified listen address
+    /// (0.0.0.0, [::]) is reached on loopback, the only Host the API serves.
+    /// </summary>
+    public static Uri BaseUri(AdminSettings settings)
+    {
+        if (settings.Listen is not { } listen)
+            throw new StartupException("the admin API is disabled (outcall.admin.listen is empty); pass --admin URL");
+        var address = listen.Address.Equals(IPAddress.Any) ? IPAddress.Loopback
+            : listen.Address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback
+            : listen.Address;
+        return new Uri($"http://{new IPEndPoint(address, listen.Port)}/");
+    }
+
+    public static async Task<int> ProxyStatusAsync(Uri admin, TextWriter stdout, TextWriter stderr)
+    {
+        var answer = await CallAsync(admin, HttpMethod.Get, "api/v1/proxy", stderr).ConfigureAwait(false);
+        if (answer is not { } envelope) return 1;
+        using (envelope.Document)
+        {
+            if (!envelope.Success) return Refused(envelope, stderr);
+            var fields = envelope.Data.EnumerateObject().Select(p => (p.Name, Value: Scalar(p.Value))).ToList();
+            var width = fields.Count == 0 ? 0 : fields.Max(f => f.Name.Length) + 1;
+            foreach (var (name, value) in fields) stdout.WriteLine($"{(name + ":").PadRight(width)} {value}");
+            return 0;
+        }
+    }
+
+    public static async Task<int> RulesReloadAsync(Uri admin, TextWriter stdout, TextWriter stderr)
+    {
+        var answer = await CallAsync(admin, HttpMethod.Post, "api/v1/rules/reload", stderr).ConfigureAwait(false);
+        if (answer is not { } envelope) return 1;
+        using (envelope.Document)
+        {
+            if (envelope.Data.ValueKind != JsonValueKind.Object) return Refused(envelope, stderr);
+            var data = envelope.Data;
+            foreach (var warning in Strings(data, "warnings")) stderr.WriteLine($"warning: {warning}");
+            var kept = $"{Scalar(data.GetProperty("rule_count"))} rules, hash {Scalar(data.GetProperty("hash"))}";
+            if (envelope.Success)
+            {
+                stdout.WriteLine($"reloaded: {kept}");
+                return 0;
+            }
+            foreach (var error in Strings(data, "errors")) stderr.WriteLine($"error: {error}");
+            stderr.WriteLine($"outcall: reload rejected; still active: {kept}");
+            return 1;
+        }
+    }
+
+    private sealed record Envelope(JsonDocument Document, bool Success, JsonElement Data, string? Error);
+
+    /// <summary>One request; null (the reason printed as one line) when there is no envelope to read.</summary>
+    private static async Task<Envelope?> CallAsync(Uri admin, HttpMethod method, string path, TextWriter stderr)
+    {
+        using var client = new HttpClient { BaseAddress = admin, Timeout = RequestTimeout };
+        HttpResponseMessage response;
+        try
+        {
+            response = await client.SendAsync(new HttpRequestMessage(method, path)).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            var reason = e.InnerException is SocketException socket ? socket.SocketErrorCode.ToString() : e.HttpRequestError.ToString();
+            stderr.WriteLine($"outcall: cannot reach the admin API at {admin}: {reason}");
+            return null;
+        }
+        catch (TaskCanceledException)
+        {
+            stderr.WriteLine($"outcall: the admin API at {admin} did not answer within {RequestTimeout.TotalSeconds:0}s");
+            return null;
+        }
+        using (response)
+        {
+            JsonDocument? document = null;
+            try
+            {
+                document = JsonDocument.Parse(await response.Content.ReadAsStringAsync().ConfigureAwait(false));
+                var root = document.RootElement;
+                var success = root.GetProperty("success").GetBoolean();
+                var error = root.GetProperty("error");
+                return new Envelope(document, success, root.GetProperty("data"), error.ValueKind == JsonValueKind.String ? error.GetString() : null);
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                document?.Dispose();
+                stderr.WriteLine($"outcall: unexpected answer from the admin API at {admin} (HTTP {(int)response.StatusCode})");
+                return null;
+            }
+        }
+    }
+
+    private static int Refused(Envelope envelope, TextWriter stderr)
+    {
+        stderr.WriteLine($"outcall: {envelope.Error ?? "the admin API refused the request"}");
+        return 1;
+    }
+
+    private static string Scalar(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => value.GetString()!,
+        JsonValueKind.True => "true",
+        JsonValueKind.False => "false",
+        JsonValueKind.Null => "",
+        _ => value.GetRawText(),
+    };
+
+    private static IEnumerable<string> Strings(JsonElement data, string name) =>
+        data.TryGetProperty(name, out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Select(Scalar)
+            : [];
+}

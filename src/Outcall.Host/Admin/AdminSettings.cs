@@ -1,0 +1,18 @@
+using System.Net;
+using Akka.Configuration;
+using Outcall.Proxy;
+
+namespace Outcall.Host.Admin;
+
+/// <summary>The `outcall.admin` section. <see cref="Listen"/> is null when the admin API is disabled (empty listen).</summary>
+public sealed record AdminSettings(IPEndPoint? Listen, TimeSpan AskTimeout)
+{
+    public static AdminSettings Create(Config config)
+    {
+        var section = config.WithFallback(OutcallConfig.Defaults).GetConfig("outcall.admin");
+        var listen = section.GetString("listen") ?? "";
+        var askTimeout = section.GetTimeSpan("ask-timeout", null, allowInfinite: false);
+        if (askTimeout <= TimeSpan.Zero) throw new ConfigurationException("outcall.admin.ask-timeout must be a positive duration");
+        return new AdminSettings(listen.Length == 0 ? null : ProxySettings.ParseEndpoint(listen, "outcall.admin.listen"), askTimeout);
+    }
+}

@@ -1,0 +1,302 @@
+using System.Globalization;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Outcall.Telemetry;
+
+namespace Outcall.Tests.Telemetry;
+
+public sealed class ProxyMetricsSpecs
+{
+    private static IReadOnlyDictionary<string, PrometheusFamily> Scrape(ProxyMetrics metrics)
+    {
+        var text = new StringWriter(CultureInfo.InvariantCulture);
+        metrics.WriteTo(text);
+        return PrometheusText.Parse(text.ToString());
+    }
+
+    private static double Value(IReadOnlyDictionary<string, PrometheusFamily> families, string family, params (string Name, string Value)[] labels) =>
+        families[family].Samples.Single(s => s.Name == family && s.Labels.Count == labels.Length
+                                             && labels.All(l => s.Labels.TryGetValue(l.Name, out var v) && v == l.Value)).Value;
+
+    public static TheoryData<string, string> Families => new()
+    {
+        { "outcall_requests_total", "counter" },
+        { "outcall_blocks_total", "counter" },
+        { "outcall_active_connections", "gauge" },
+        { "outcall_active_tunnels", "gauge" },
+        { "outcall_bytes_total", "counter" },
+        { "outcall_upstream_errors_total", "counter" },
+        { "outcall_rule_evaluation_seconds", "histogram" },
+        { "outcall_ruleset_info", "gauge" },
+        { "outcall_ruleset_rules", "gauge" },
+        { "outcall_ruleset_loaded_timestamp_seconds", "gauge" },
+        { "outcall_upstream_pool_hits_total", "counter" },
+        { "outcall_upstream_pool_misses_total", "counter" },
+        { "outcall_upstream_pool_evictions_total", "counter" },
+        { "outcall_upstream_retries_total", "counter" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Families))]
+    public void Every_metric_family_is_written_with_help_and_type_from_the_start(string name, string type)
+    {
+        var family = Scrape(new ProxyMetrics())[name];
+        Assert.Equal(type, family.Type);
+        Assert.NotEmpty(family.Help);
+    }
+
+    [Fact]
+    public void Only_the_contract_families_are_written()
+    {
+        var expected = Families.Select(row => (string)row[0]).Order();
+        Assert.Equal(expected, Scrape(new ProxyMetrics()).Keys.Order());
+    }
+
+    [Fact]
+    public void A_fresh_instance_writes_every_labelled_series_at_zero()
+    {
+        var families = Scrape(new ProxyMetrics());
+        Assert.Equal(6, families["outcall_requests_total"].Samples.Count);
+        Assert.Equal(6, families["outcall_blocks_total"].Samples.Count);
+        Assert.Equal(5, families["outcall_upstream_errors_total"].Samples.Count);
+        Assert.All(families.Values.Where(f => f.Name != "outcall_rule_evaluation_seconds").SelectMany(f => f.Samples), s => Assert.Equal(0, s.Value));
+    }
+
+    [Fact]
+    public void Requests_are_counted_by_kind_and_verdict_and_total_requests_is_allowed_plus_blocked()
+    {
+        var metrics = new ProxyMetrics();
+        metrics.RequestAllowed(RequestKind.Http);
+        metrics.RequestAllowed(RequestKind.Http);
+        metrics.RequestAllowed(RequestKind.Upgrade);
+        metrics.RequestBlocked(RequestKind.Connect, BlockReason.Rule);
+        var families = Scrape(metrics);
+        Assert.Equal(2, Value(families, "outcall_requests_total", ("kind", "http"), ("verdict", "allow")));
+        Assert.Equal(1, Value(families, "outcall_requests_total", ("kind", "upgrade"), ("verdict", "allow")));
+        Assert.Equal(1, Value(families, "outcall_requests_total", ("kind", "connect"), ("verdict", "block")));
+        Assert.Equal(0, Value(families, "outcall_requests_total", ("kind", "http"), ("verdict", "block")));
+        Assert.Equal(4, metrics.TotalRequests);
+        Assert.Equal(1, metrics.TotalBlocked);
+    }
+
+    public static TheoryData<BlockReason, string> Reasons => new()
+    {
+        { BlockReason.Rule, "rule" },
+        { BlockReason.DefaultPolicy, "default_policy" },
+        { BlockReason.Destination, "destination" },
+        { BlockReason.EngineUnavailable, "engine_unavailable" },
+        { BlockReason.ServerName, "server_name" },
+        { BlockReason.UnknownAgent, "unknown_agent" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Reasons))]
+    public void A_block_is_counted_under_its_reason_only(BlockReason reason, string label)
+    {
+        var metrics = new ProxyMetrics();
+        metrics.RequestBlocked(RequestKind.Http, reason);
+        var blocks = Scrape(metrics)["outcall_blocks_total"].Samples;
+        Assert.Equal(1, blocks.Single(s => s.Label("reason") == label).Value);
+        Assert.Equal(1, blocks.Sum(s => s.Value));
+    }
+
+    public static TheoryData<UpstreamErrorKind, string> UpstreamErrors => new()
+    {
+        { UpstreamErrorKind.Refused, "refused" },
+        { UpstreamErrorKind.Timeout, "timeout" },
+        { UpstreamErrorKind.Dns, "dns" },
+        { UpstreamErrorKind.Protocol, "protocol" },
+        { UpstreamErrorKind.Closed, "closed" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UpstreamErrors))]
+    public void An_upstream_error_is_counted_under_its_kind_only(UpstreamErrorKind kind, string label)
+    {
+        var metrics = new ProxyMetrics();
+        metrics.UpstreamError(kind);
+        var errors = Scrape(metrics)["outcall_upstream_errors_total"].Samples;
+        Assert.Equal(1, errors.Single(s => s.Label("kind") == label).Value);
+        Assert.Equal(1, errors.Sum(s => s.Value));
+    }
+
+    [Fact]
+    public void Connection_and_tunnel_gauges_follow_opens_and_closes()
+    {
+        var metrics = new ProxyMetrics();
+        metrics.ConnectionOpened();
+        metrics.ConnectionOpened();
+        metrics.ConnectionClosed();
+        metrics.TunnelOpened();
+        var families = Scrape(metrics);
+        Assert.Equal(1, metrics.ActiveConnections);
+        Assert.Equal(1, metrics.ActiveTunnels);
+        Assert.Equal(1, Value(families, "outcall_active_connections"));
+        Assert.Equal(1, Value(families, "outcall_active_tunnels"));
+        metrics.TunnelClosed();
+        Assert.Equal(0, metrics.ActiveTunnels);
+    }
+
+    [Fact]
+    public void Bytes_accumulate_per_direction()
+    {
+        var metrics = new ProxyMetrics();
+        metrics.AddBytes(100, 5000);
+        metrics.AddBytes(20, 0);
+        var families = Scrape(metrics);
+        Assert.Equal(120, Value(families, "outcall_bytes_total", ("direction", "up")));
+        Assert.Equal(5000, Value(families, "outcall_bytes_total", ("direction", "down")));
+    }
+
+    [Fact]
+    public void Negative_byte_counts_are_refused_and_change_nothing()
+    {
+        var metrics = new ProxyMetrics();
+        Assert.Throws<ArgumentOutOfRangeException>(() => metrics.AddBytes(-1, 5));
+        Assert.Equal(0, Scrape(metrics)["outcall_bytes_total"].Samples.Sum(s => s.Value));
+    }
+
+    [Fact]
+    public void An_undefined_enum_value_is_refused_and_counts_nothing()
+    {
+        var metrics = new ProxyMetrics();
+        Assert.Throws<ArgumentOutOfRangeException>(() => metrics.RequestAllowed((RequestKind)7));
+        Assert.Throws<ArgumentOutOfRangeException>(() => metrics.UpstreamError((UpstreamErrorKind)(-1)));
+        Assert.Equal(0, metrics.TotalRequests);
+        Assert.Equal(0, Scrape(metrics)["outcall_upstream_errors_total"].Samples.Sum(s => s.Value));
+    }
+
+    public static TheoryData<double, string> LatencyBuckets => new()
+    {
+        { 0, "0.00001" },
+        { 0.00001, "0.00001" },       // a bound is inclusive (le)
+        { 0.0000101, "0.000025" },
+        { 0.0007, "0.001" },
+        { 0.1, "0.1" },
+        { 0.15, "+Inf" },
+        { -1, "0.00001" },            // a clock oddity counts as zero
+    };
+
+    [Theory]
+    [MemberData(nameof(LatencyBuckets))]
+    public void An_evaluation_latency_lands_in_the_first_bucket_whose_bound_holds_it(double seconds, string le)
+    {
+        var metrics = new ProxyMetrics();
+        metrics.EvaluationLatency(TimeSpan.FromSeconds(seconds));
+        var buckets = Scrape(metrics)["outcall_rule_evaluation_seconds"].Samples.Where(s => s.Name.EndsWith("_bucket")).ToList();
+        var first = buckets.First(b => b.Value == 1);
+        Assert.Equal(le, first.Label("le"));
+        Assert.Equal("0.00001", buckets[0].Label("le"));
+        Assert.Equal("0.1", buckets[^2].Label("le"));
+    }
+
+    [Fact]
+    public void The_latency_sum_and_count_are_in_seconds_and_observations()
+    {
+        var metrics = new ProxyMetrics();
+        metrics.EvaluationLatency(TimeSpan.FromMilliseconds(2));
+        metrics.EvaluationLatency(TimeSpan.FromMilliseconds(3));
+        var samples = Scrape(metrics)["outcall_rule_evaluation_seconds"].Samples;
+        Assert.Equal(0.005, samples.Single(s => s.Name == "outcall_rule_evaluation_seconds_sum").Value, 9);
+        Assert.Equal(2, samples.Single(s => s.Name == "outcall_rule_evaluation_seconds_count").Value);
+    }
+
+    [Property(MaxTest = 50)]
+    public Property Any_latencies_give_a_valid_cumulative_histogram(int[] microseconds)
+    {
+        var metrics = new ProxyMetrics();
+        foreach (var us in microseconds) metrics.EvaluationLatency(TimeSpan.FromTicks(us * 10L));
+        var samples = Scrape(metrics)["outcall_rule_evaluation_seconds"].Samples; // Parse checks cumulative, +Inf and _count
+        var count = samples.Single(s => s.Name.EndsWith("_count")).Value;
+        var expectedSum = microseconds.Sum(us => Math.Max(0, us * 10L)) / (double)TimeSpan.TicksPerSecond;
+        return (count == microseconds.Length && Math.Abs(samples.Single(s => s.Name.EndsWith("_sum")).Value - expectedSum) < 1e-9).ToProperty();
+    }
+
+    [Fact]
+    public void The_rule_set_in_force_is_described_by_hash_count_and_load_time()
+    {
+        var metrics = new ProxyMetrics();
+        metrics.RuleSetLoaded("old", DateTimeOffset.FromUnixTimeSeconds(1), 1);
+        metrics.RuleSetLoaded("abc123", DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_500), 42);
+        var families = Scrape(metrics);
+        var info = Assert.Single(families["outcall_ruleset_info"].Samples);
+        Assert.Equal("abc123", info.Label("hash"));
+        Assert.Equal(1, info.Value);
+        Assert.Equal(42, Value(families, "outcall_ruleset_rules"));
+        Assert.Equal(1_700_000_000.5, Value(families, "outcall_ruleset_loaded_timestamp_seconds"));
+    }
+
+    [Fact]
+    public void A_hash_label_with_quotes_backslashes_and_newlines_is_escaped()
+    {
+        var metrics = new ProxyMetrics();
+        const string hostile = "a\"b\\c\nd} 9";
+        metrics.RuleSetLoaded(hostile, DateTimeOffset.UnixEpoch, 0);
+        Assert.Equal(hostile, Assert.Single(Scrape(metrics)["outcall_ruleset_info"].Samples).Label("hash"));
+    }
+
+    [Fact]
+    public void Pool_and_retry_counters_count_their_events()
+    {
+        var metrics = new ProxyMetrics();
+        metrics.PoolHit();
+        metrics.PoolHit();
+        metrics.PoolMiss();
+        metrics.PoolEviction();
+        metrics.Retry();
+        var families = Scrape(metrics);
+        Assert.Equal(2, Value(families, "outcall_upstream_pool_hits_total"));
+        Assert.Equal(1, Value(families, "outcall_upstream_pool_misses_total"));
+        Assert.Equal(1, Value(families, "outcall_upstream_pool_evictions_total"));
+        Assert.Equal(1, Value(families, "outcall_upstream_retries_total"));
+    }
+
+    [Fact]
+    public void Concurrent_recording_loses_no_counts()
+    {
+        var metrics = new ProxyMetrics();
+        const int perWorker = 10_000;
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, worker =>
+        {
+            for (var i = 0; i < perWorker; i++)
+            {
+                if (i % 2 == 0) metrics.RequestAllowed(RequestKind.Http);
+                else metrics.RequestBlocked(RequestKind.Connect, BlockReason.DefaultPolicy);
+                metrics.AddBytes(1, 2);
+                metrics.ConnectionOpened();
+                metrics.ConnectionClosed();
+                metrics.EvaluationLatency(TimeSpan.FromTicks(i));
+            }
+        });
+        var families = Scrape(metrics);
+        Assert.Equal(8 * perWorker, metrics.TotalRequests);
+        Assert.Equal(8 * perWorker / 2, metrics.TotalBlocked);
+        Assert.Equal(8 * perWorker, Value(families, "outcall_bytes_total", ("direction", "up")));
+        Assert.Equal(0, metrics.ActiveConnections);
+        Assert.Equal(8 * perWorker, families["outcall_rule_evaluation_seconds"].Samples.Single(s => s.Name.EndsWith("_count")).Value);
+    }
+
+    [Fact]
+    public void Recording_on_the_hot_path_allocates_nothing()
+    {
+        var metrics = new ProxyMetrics();
+        void RecordAll()
+        {
+            metrics.ConnectionOpened();
+            metrics.RequestAllowed(RequestKind.Http);
+            metrics.RequestBlocked(RequestKind.Upgrade, BlockReason.ServerName);
+            metrics.AddBytes(10, 20);
+            metrics.UpstreamError(UpstreamErrorKind.Timeout);
+            metrics.EvaluationLatency(TimeSpan.FromMilliseconds(1));
+            metrics.TunnelOpened();
+            metrics.PoolHit();
+            metrics.Retry();
+            metrics.ConnectionClosed();
+        }
+        RecordAll(); // JIT first
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++) RecordAll();
+        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+    }
+}
