@@ -36,13 +36,12 @@ public sealed class OutcallNode : IAsyncDisposable
     public ActorSystem System { get; }
     public IActorRef RuleEngine { get; }
     public IActorRef Listener { get; }
-    public ProxyCounters Counters { get; }
     public ProxyMetrics Metrics { get; }
     /// <summary>Readiness for the admin API's /ready: Listening once started, Draining from the start of shutdown.</summary>
     public NodeState State { get; }
 
     private OutcallNode(IHost host, AdminServer? admin, IPEndPoint proxyEndpoint, ActorSystem system, IActorRef ruleEngine, IActorRef listener,
-        ProxyCounters counters, ProxyMetrics metrics, NodeState state, bool handleHangup)
+        ProxyMetrics metrics, NodeState state, bool handleHangup)
     {
         _host = host;
         _admin = admin;
@@ -52,7 +51,6 @@ public sealed class OutcallNode : IAsyncDisposable
         System = system;
         RuleEngine = ruleEngine;
         Listener = listener;
-        Counters = counters;
         if (handleHangup && !OperatingSystem.IsWindows())
             _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
             {
@@ -91,7 +89,7 @@ public sealed class OutcallNode : IAsyncDisposable
 
         var serilog = logSettings.Configure(new LoggerConfiguration(), logOutput).CreateLogger();
         var akkaConfig = ConfigurationFactory.ParseString($"akka.loglevel = {logSettings.AkkaLogLevel}").WithFallback(config);
-        var counters = new ProxyCounters();
+        var agents = AgentDirectory.Create(config);
         var metrics = new ProxyMetrics();
         metrics.RuleSetLoaded(load.RuleSet!.ContentHash, load.RuleSet.LoadedAt, load.RuleSet.Rules.Count);
         var state = new NodeState();
@@ -112,9 +110,9 @@ public sealed class OutcallNode : IAsyncDisposable
             });
             akka.WithActors((system, registry) =>
             {
-                engine = system.ActorOf(Rules.RuleEngine.PropsSupervised(active, rulesSettings), "rules");
+                engine = system.ActorOf(Rules.RuleEngine.PropsSupervised(active, rulesSettings, metrics: metrics), "rules");
                 registry.Register<Rules.RuleEngine>(engine);
-                var services = new ProxyServices(proxySettings, engine, rulesSettings.AskTimeout, guard, counters);
+                var services = new ProxyServices(proxySettings, engine, rulesSettings.AskTimeout, guard, agents, metrics);
                 listener = system.ActorOf(ProxyListener.Props(listenSocket, services), "proxy");
                 registry.Register<ProxyListener>(listener);
                 var proxy = listener;
@@ -124,7 +122,8 @@ public sealed class OutcallNode : IAsyncDisposable
                     state.Draining = true;
                     var drained = await proxy.Ask<ProxyListener.Drained>(new ProxyListener.DrainConnections(proxySettings.ShutdownGrace),
                         proxySettings.ShutdownGrace + TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-                    system.Log.Info("Shutdown drained {Finished} connection(s) and cut {Cut}", drained.Finished, drained.Cut);
+                    // Straight to Serilog: Akka's own logger may already be gone when the drain ends.
+                    serilog.Information("Shutdown drained {Finished} connection(s) and cut {Cut}", drained.Finished, drained.Cut);
                     return Done.Instance;
                 });
             });
@@ -160,7 +159,7 @@ public sealed class OutcallNode : IAsyncDisposable
             serilog.Information("Admin API listening on {AdminAddress}", admin.Endpoint.ToString());
         }
         state.Listening = true;
-        return new OutcallNode(host, admin, bound, actorSystem, engine!, listener!, counters, metrics, state, handleHangup);
+        return new OutcallNode(host, admin, bound, actorSystem, engine!, listener!, metrics, state, handleHangup);
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _host.WaitForShutdownAsync(cancellationToken);

@@ -109,6 +109,7 @@ public static class Program
             _ = ProxySettings.Create(merged);
             _ = RulesSettings.Create(merged);
             _ = LogSettings.Create(merged);
+            _ = AgentDirectory.Create(merged);
             _ = AdminSettings.Create(merged);
             return merged;
         }

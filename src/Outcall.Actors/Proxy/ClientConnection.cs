@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
@@ -6,6 +7,7 @@ using Akka.Streams;
 using Outcall.Egress;
 using Outcall.Http;
 using Outcall.Rules;
+using Outcall.Telemetry;
 using Outcall.Tls;
 using Outcall.Tunnels;
 
@@ -50,6 +52,10 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
     private readonly ProxyServices _services;
     private readonly ProxySettings _settings;
     private readonly IPEndPoint _clientEndPoint;
+    private readonly string _agent;
+    private readonly ProxyMetrics _metrics;
+    private long _requestStarted;
+    private TunnelTraffic? _tunnel;
     private readonly ConnectionBuffer _clientBuffer;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly SharedKillSwitch _killSwitch;
@@ -72,6 +78,8 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
         _services = services;
         _settings = services.Settings;
         _clientEndPoint = (IPEndPoint)client.RemoteEndPoint!;
+        _agent = services.Agents.NameOf(_clientEndPoint.Address);
+        _metrics = services.Metrics;
         _clientBuffer = new ConnectionBuffer(Math.Max(_settings.MaxHeaderBytes + 1, _settings.ClientHelloMaxBytes + 1));
         _killSwitch = KillSwitches.Shared($"tunnel-{Self.Path.Name}");
         ReadingHead();
@@ -82,13 +90,18 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        _services.Counters.ConnectionOpened();
+        _metrics.ConnectionOpened();
         WaitForHead(keepAliveWait: false);
     }
 
     protected override void PostStop()
     {
-        _services.Counters.ConnectionClosed();
+        _metrics.ConnectionClosed();
+        if (_tunnel is not null)
+        {
+            _metrics.TunnelClosed();
+            _metrics.AddBytes(_tunnel.BytesUp, _tunnel.BytesDown);
+        }
         _killSwitch.Abort(new OperationCanceledException("connection closed"));
         _lifetime.Cancel();
         _helloRead?.Cancel();
@@ -181,7 +194,14 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
             RefuseMalformed(400, "only http:// URIs can be proxied; use CONNECT for https");
             return;
         }
-        _context = RequestContext.For(request, agentName: "");
+        _requestStarted = Stopwatch.GetTimestamp();
+        _context = RequestContext.For(request, _agent);
+        if (_services.Agents.RequireKnownAgent && _agent.Length == 0)
+        {
+            // FR-025 spirit: a client no identity maps to is refused before any rule sees it.
+            Block("unknown agent", BlockReason.UnknownAgent, null, null);
+            return;
+        }
         AskVerdict(_context);
         Become(AwaitingVerdict);
     }
@@ -191,8 +211,7 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
         // FR-022: the exact path, no query, never forwarded.
         if (request.Method == "GET" && request.PathAndQuery == "/outcall-health")
         {
-            var counters = _services.Counters;
-            Respond(ProxyResponses.Health(counters.ActiveConnections, counters.TotalRequests, counters.TotalBlocked),
+            Respond(ProxyResponses.Health(_metrics.ActiveConnections, _metrics.TotalRequests, _metrics.TotalBlocked),
                 close: !request.KeepAlive || request.Framing != BodyFraming.None);
             return;
         }
@@ -222,10 +241,11 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
         var request = _request!;
         if (!verdict.IsAllowed)
         {
-            Block(verdict.Reason, verdict);
+            var reason = judged.Failure is not null || ReferenceEquals(verdict, Verdict.EngineUnavailable) ? BlockReason.EngineUnavailable
+                : verdict.RuleId is null ? BlockReason.DefaultPolicy : BlockReason.Rule;
+            Block(verdict.Reason, reason, verdict.RuleId, verdict.File);
             return;
         }
-        LogAllowed(verdict);
         if (request.Upgrade is not null && request.Upgrade.Contains("h2c", StringComparison.OrdinalIgnoreCase))
         {
             RefuseMalformed(400, "HTTP/2 upgrade is not supported");
@@ -237,25 +257,35 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
         Become(CheckingDestination);
     }
 
-    private void Block(string reason, Verdict verdict)
+    /// <summary>SC-007 / FR-013: one audit event per refused request, at warning; then the IF-004 response.</summary>
+    private void Block(string reason, BlockReason kind, string? ruleId, string? ruleFile)
     {
         var request = _request!;
-        _services.Counters.RequestJudged(blocked: true);
-        _log.Warning("BLOCK {ClientIp} {Method} {Host}:{Port}{Path} rule={RuleId} file={RuleFile} reason={Reason}",
-            [ClientIp, request.Method, _context!.NetworkHostname, request.Port, LoggedPath(request), verdict.RuleId ?? "", verdict.File ?? "", reason]);
+        _metrics.RequestBlocked(KindOf(request), kind);
+        _log.Warning("BLOCK {ClientIp} agent={Agent} {Method} {Host}:{Port}{Path} rule={RuleId} file={RuleFile} reason={Reason} in {DurationMs} ms",
+            [ClientIp, _agent, request.Method, _context!.NetworkHostname, request.Port, LoggedPath(request), ruleId ?? "", ruleFile ?? "", reason,
+             ElapsedMs()]);
         // After a refused CONNECT or Upgrade, or with a body we did not read, nothing more from this client is parsed.
         var close = request.TargetForm == TargetForm.Authority || request.Upgrade is not null
                     || request.Framing != BodyFraming.None || !request.KeepAlive || _draining;
         Respond(ProxyResponses.Blocked(reason, close), close);
     }
 
-    private void LogAllowed(Verdict verdict)
+    /// <summary>The allow half of the audit trail, at debug: the verdict and the checked destination passed.</summary>
+    private void Allowed()
     {
         var request = _request!;
-        _services.Counters.RequestJudged(blocked: false);
-        _log.Debug("ALLOW {ClientIp} {Method} {Host}:{Port}{Path} rule={RuleId} file={RuleFile}",
-            [ClientIp, request.Method, _context!.NetworkHostname, request.Port, LoggedPath(request), verdict.RuleId ?? "", verdict.File ?? ""]);
+        var verdict = _verdict!;
+        _metrics.RequestAllowed(KindOf(request));
+        _log.Debug("ALLOW {ClientIp} agent={Agent} {Method} {Host}:{Port}{Path} rule={RuleId} file={RuleFile} in {DurationMs} ms",
+            [ClientIp, _agent, request.Method, _context!.NetworkHostname, request.Port, LoggedPath(request), verdict.RuleId ?? "", verdict.File ?? "",
+             ElapsedMs()]);
     }
+
+    private static RequestKind KindOf(RequestHead request) =>
+        request.TargetForm == TargetForm.Authority ? RequestKind.Connect : request.Upgrade is not null ? RequestKind.Upgrade : RequestKind.Http;
+
+    private long ElapsedMs() => (long)Stopwatch.GetElapsedTime(_requestStarted).TotalMilliseconds;
 
     // ---- destination and connect ----
 
@@ -271,13 +301,16 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
         switch (check.Status)
         {
             case DestinationStatus.Forbidden:
-                Block(check.Reason ?? "destination not allowed", _verdict!);
+                Block(check.Reason ?? "destination not allowed", BlockReason.Destination, _verdict!.RuleId, _verdict.File);
                 return;
             case DestinationStatus.ResolutionFailed:
+                Allowed();
+                _metrics.UpstreamError(UpstreamErrorKind.Dns);
                 _log.Warning("DNS failure for {ClientIp} -> {Host}:{Port}", ClientIp, _request!.Host, _request.Port);
                 Respond(ProxyResponses.Error(502, $"Outcall: {check.Reason ?? "DNS resolution failed"}"), close: true);
                 return;
         }
+        Allowed();
         var request = _request!;
         var key = $"{request.Host}:{request.Port}";
         if (_upstream is not null && _upstreamKey == key && check.Endpoints.Contains(_upstreamEndPoint!) && request.TargetForm == TargetForm.Absolute)
@@ -307,6 +340,7 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
         {
             _log.Warning("Upstream failure for {ClientIp} -> {Host}:{Port}: {Failure}", ClientIp, request.Host, request.Port, connection.Failure);
             var status = connection.FailureStatus;
+            _metrics.UpstreamError(status == 504 ? UpstreamErrorKind.Timeout : UpstreamErrorKind.Refused);
             Respond(ProxyResponses.Error(status, $"Outcall: {connection.Failure}"), close: true);
             return;
         }
@@ -342,12 +376,16 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
     private void OnExchangeDone(ExchangeDone message)
     {
         var outcome = message.Outcome;
+        _metrics.AddBytes(outcome.BytesUp, outcome.BytesDown);
+        _log.Debug("Exchange {ClientIp} {Method} {Host}:{Port}{Path} ended {End} status={Status} up={BytesUp} down={BytesDown}",
+            [ClientIp, _request!.Method, _request.Host, _request.Port, LoggedPath(_request), outcome.End, outcome.Status, outcome.BytesUp, outcome.BytesDown]);
         switch (outcome.End)
         {
             case ExchangeEnd.Upgraded:
                 StartTunnel(_clientBuffer.TakeAll(), _upstreamBuffer!.TakeAll());
                 return;
             case ExchangeEnd.Aborted:
+                _metrics.UpstreamError(outcome.Status == 504 ? UpstreamErrorKind.Timeout : UpstreamErrorKind.Protocol);
                 _log.Info("Exchange with {Host}:{Port} for {ClientIp} aborted: {Problem}", _request!.Host, _request.Port, ClientIp, outcome.Problem);
                 Context.Stop(Self);
                 return;
@@ -454,9 +492,9 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
                     _context!.NetworkHostname, ClientIp, judged.Failure.GetType().Name);
             if (!verdict.IsAllowed)
             {
-                _services.Counters.RequestJudged(blocked: true);
-                _log.Warning("BLOCK {ClientIp} CONNECT {Host}:{Port} by SNI {ServerName} rule={RuleId} file={RuleFile} reason={Reason}",
-                    [ClientIp, _request!.Host, _request.Port, _context!.NetworkHostname, verdict.RuleId ?? "", verdict.File ?? "", verdict.Reason]);
+                _metrics.RequestBlocked(RequestKind.Connect, BlockReason.ServerName);
+                _log.Warning("BLOCK {ClientIp} agent={Agent} CONNECT {Host}:{Port} by SNI {ServerName} rule={RuleId} file={RuleFile} reason={Reason}",
+                    [ClientIp, _agent, _request!.Host, _request.Port, _context!.NetworkHostname, verdict.RuleId ?? "", verdict.File ?? "", verdict.Reason]);
                 Context.Stop(Self);
                 return;
             }
@@ -470,12 +508,15 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
     private void StartTunnel(byte[] clientPrefix, byte[] upstreamPrefix)
     {
         var traffic = new TunnelTraffic();
+        _tunnel = traffic;
+        _metrics.TunnelOpened();
         Tunnel.Run(_client, clientPrefix, _upstream!, upstreamPrefix, _settings.IdleTimeout, _killSwitch, traffic, Context.Materializer())
             .PipeTo(Self, success: () => new TunnelEnded(null), failure: e => new TunnelEnded(e));
         Become(() =>
         {
             Receive<TunnelEnded>(ended =>
             {
+
                 _log.Debug("Tunnel {ClientIp} -> {Host}:{Port} ended after {BytesUp} bytes up, {BytesDown} down{Cause}",
                     [ClientIp, _request!.Host, _request.Port, traffic.BytesUp, traffic.BytesDown,
                     ended.Cause is null ? "" : $" ({ended.Cause.GetBaseException().GetType().Name})"]);

@@ -1,12 +1,14 @@
 using Akka.Actor;
 using Outcall.Egress;
+using Outcall.Telemetry;
 
 namespace Outcall.Proxy;
 
-/// <summary>What every connection actor needs from the node: settings, the rule engine, the guard, counters.</summary>
+/// <summary>What every connection actor needs from the node: settings, the rule engine, the guard, identities, metrics.</summary>
 public sealed record ProxyServices(
     ProxySettings Settings,
     IActorRef RuleEngine,
     TimeSpan AskTimeout,
     DestinationGuard Guard,
-    ProxyCounters Counters);
+    AgentDirectory Agents,
+    ProxyMetrics Metrics);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Pattern;
+using Outcall.Telemetry;
 
 namespace Outcall.Rules;
 
@@ -48,6 +49,7 @@ public sealed class RuleEngine : ReceiveActor, IWithTimers
     private readonly ActiveRuleSet _active;
     private readonly RulesSettings _settings;
     private readonly Func<string, RuleLoadResult> _load;
+    private readonly ProxyMetrics? _metrics;
     private readonly List<IActorRef> _waitingForReload = [];
     private FileSystemWatcher? _watcher;
     private bool _loading;
@@ -55,11 +57,12 @@ public sealed class RuleEngine : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public RuleEngine(ActiveRuleSet active, RulesSettings settings, Func<string, RuleLoadResult> load)
+    public RuleEngine(ActiveRuleSet active, RulesSettings settings, Func<string, RuleLoadResult> load, ProxyMetrics? metrics)
     {
         _active = active;
         _settings = settings;
         _load = load;
+        _metrics = metrics;
 
         Receive<Evaluate>(e => Sender.Tell(Judge(e.Context)));
         Receive<GetRuleSet>(_ => Sender.Tell(_active.Current));
@@ -75,9 +78,10 @@ public sealed class RuleEngine : ReceiveActor, IWithTimers
     }
 
     /// <summary>Props under a backoff supervisor: a crash is survived and asks are answered again after it.</summary>
-    public static Props PropsSupervised(ActiveRuleSet active, RulesSettings settings, Func<string, RuleLoadResult>? load = null) =>
+    public static Props PropsSupervised(ActiveRuleSet active, RulesSettings settings, Func<string, RuleLoadResult>? load = null,
+        ProxyMetrics? metrics = null) =>
         BackoffSupervisor.Props(Backoff.OnFailure(
-            Props.Create(() => new RuleEngine(active, settings, load ?? RuleSetLoader.Load)),
+            Props.Create(() => new RuleEngine(active, settings, load ?? RuleSetLoader.Load, metrics)),
             "engine", TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(1), 0.2, maxNrOfRetries: -1)
             .WithAutoReset(TimeSpan.FromSeconds(10)));
 
@@ -99,6 +103,7 @@ public sealed class RuleEngine : ReceiveActor, IWithTimers
         var started = Stopwatch.GetTimestamp();
         var evaluation = set.Evaluate(context);
         var elapsed = Stopwatch.GetElapsedTime(started);
+        _metrics?.EvaluationLatency(elapsed);
         if (elapsed > _settings.EvaluationBudget)
             _log.Warning("Rule evaluation took {ElapsedMs} ms, over the {BudgetMs} ms budget ({RuleCount} rules)",
                 (long)elapsed.TotalMilliseconds, (long)_settings.EvaluationBudget.TotalMilliseconds, set.Rules.Count);
@@ -131,6 +136,7 @@ public sealed class RuleEngine : ReceiveActor, IWithTimers
         if (result.Succeeded)
         {
             _active.Swap(result.RuleSet!);
+            _metrics?.RuleSetLoaded(result.RuleSet!.ContentHash, result.RuleSet.LoadedAt, result.RuleSet.Rules.Count);
             _log.Info("Rules reloaded from {RulesDir}: {RuleCount} rules, hash {RuleSetHash}",
                 _settings.Directory, result.RuleSet!.Rules.Count, ShortHash(result.RuleSet.ContentHash));
         }
