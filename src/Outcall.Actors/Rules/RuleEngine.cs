@@ -157,18 +157,39 @@ public sealed class RuleEngine : ReceiveActor, IWithTimers
             _log.Info("Rules directory {RulesDir} does not exist; not watching it", _settings.Directory);
             return;
         }
-        var self = Self;
-        _watcher = new FileSystemWatcher(_settings.Directory)
+        try
+        {
+            _watcher = CreateWatcher(Self);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or PlatformNotSupportedException)
+        {
+            // Out of inotify instances, say: rules still reload on SIGHUP and through the admin API.
+            _log.Warning("Cannot watch rules directory {RulesDir} ({Problem}); reload with SIGHUP or the admin API", _settings.Directory, e.Message);
+        }
+    }
+
+    private FileSystemWatcher CreateWatcher(IActorRef self)
+    {
+        var watcher = new FileSystemWatcher(_settings.Directory)
         {
             IncludeSubdirectories = false,
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
         };
         FileSystemEventHandler changed = (_, _) => self.Tell(DirectoryChanged.Instance);
-        _watcher.Changed += changed;
-        _watcher.Created += changed;
-        _watcher.Deleted += changed;
-        _watcher.Renamed += (_, _) => self.Tell(DirectoryChanged.Instance);
-        _watcher.EnableRaisingEvents = true;
+        watcher.Changed += changed;
+        watcher.Created += changed;
+        watcher.Deleted += changed;
+        watcher.Renamed += (_, _) => self.Tell(DirectoryChanged.Instance);
+        try
+        {
+            watcher.EnableRaisingEvents = true;
+        }
+        catch
+        {
+            watcher.Dispose();
+            throw;
+        }
+        return watcher;
     }
 
     internal static string ShortHash(string hash) => hash.Length > 12 ? hash[..12] : hash;

@@ -51,6 +51,7 @@ public sealed class ProxyHarness : IAsyncDisposable
         var config = ConfigurationFactory.ParseString($$"""
             outcall.proxy.listen = "127.0.0.1:0"
             outcall.rules.dir = "{{dir.FullName.Replace("\\", "\\\\")}}"
+            outcall.rules.watch = off
             outcall.rules.watch-debounce = 100ms
             outcall.log.format = json
             outcall.log.level = debug

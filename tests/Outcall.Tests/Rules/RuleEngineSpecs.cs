@@ -125,6 +125,8 @@ public sealed class RuleEngineSpecs : TestKit, IDisposable
     {
         _rules.With("a.yaml", AllowExample);
         var engine = StartEngine(watch: true);
+        // An answered ask means the engine has started, and with it its directory watch.
+        Assert.Equal("allow-example", (await JudgeAsync(engine)).RuleId);
         _rules.With("a.yaml", BlockExample);
         await AwaitAssertAsync(async () => Assert.Equal("block-example", (await JudgeAsync(engine)).RuleId), Wait, TimeSpan.FromMilliseconds(50));
     }
