@@ -3,7 +3,7 @@ using System.Net;
 namespace Outcall.Tests.Proxy;
 
 /// <summary>The actors record what the admin API's /metrics reports.</summary>
-public sealed class MetricsWiringSpecs : IAsyncLifetime
+public sealed class MetricsWiringSpecs() : ProxiedUpstreamSpecs(Rules)
 {
     private const string Rules = """
         version: "1"
@@ -18,36 +18,21 @@ public sealed class MetricsWiringSpecs : IAsyncLifetime
               allow_private_ips: true
         """;
 
-    private HttpUpstream _upstream = null!;
-    private ProxyHarness _proxy = null!;
-
-    public async Task InitializeAsync()
-    {
-        _upstream = await HttpUpstream.StartAsync();
-        _proxy = await ProxyHarness.StartAsync(Rules);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _proxy.DisposeAsync();
-        await _upstream.DisposeAsync();
-    }
-
     private string Exposition()
     {
         var text = new StringWriter();
-        _proxy.Node.Metrics.WriteTo(text);
+        Proxy.Node.Metrics.WriteTo(text);
         return text.ToString();
     }
 
     [Fact]
     public async Task Allowed_and_blocked_requests_are_counted_by_kind_verdict_and_reason()
     {
-        using var client = _proxy.CreateClient();
-        await client.GetStringAsync($"http://{_upstream.Authority}/echo/ok");
-        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync($"http://{_upstream.Authority}/echo/secret")).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync($"http://other.test:{_upstream.Port}/")).StatusCode);
-        var metrics = _proxy.Node.Metrics;
+        using var client = Proxy.CreateClient();
+        await client.GetStringAsync($"http://{Upstream.Authority}/echo/ok");
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync($"http://{Upstream.Authority}/echo/secret")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync($"http://other.test:{Upstream.Port}/")).StatusCode);
+        var metrics = Proxy.Node.Metrics;
         Assert.Equal(3, metrics.TotalRequests);
         Assert.Equal(2, metrics.TotalBlocked);
         var text = Exposition();
@@ -59,8 +44,8 @@ public sealed class MetricsWiringSpecs : IAsyncLifetime
     [Fact]
     public async Task Bytes_and_evaluation_latency_are_recorded()
     {
-        using var client = _proxy.CreateClient();
-        await client.GetByteArrayAsync($"http://{_upstream.Authority}/bytes?n=1000");
+        using var client = Proxy.CreateClient();
+        await client.GetByteArrayAsync($"http://{Upstream.Authority}/bytes?n=1000");
         await Eventually.TrueAsync(() => Exposition().Contains("outcall_bytes_total{direction=\"down\"} 1000"), "1000 bytes down");
         Assert.Contains("outcall_rule_evaluation_seconds_count 1", Exposition());
     }
@@ -69,8 +54,8 @@ public sealed class MetricsWiringSpecs : IAsyncLifetime
     public async Task A_refused_upstream_is_counted_as_an_upstream_error()
     {
         var port = UpstreamFailureSpecs.ClosedPort();
-        await _proxy.SendRawAsync($"GET http://127.0.0.1:{port}/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+        await Proxy.SendRawAsync($"GET http://127.0.0.1:{port}/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
         Assert.Contains("outcall_upstream_errors_total{kind=\"refused\"} 1", Exposition());
-        Assert.Equal(0, _proxy.Node.Metrics.ActiveTunnels);
+        Assert.Equal(0, Proxy.Node.Metrics.ActiveTunnels);
     }
 }

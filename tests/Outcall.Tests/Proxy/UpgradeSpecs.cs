@@ -6,29 +6,14 @@ using System.Text;
 namespace Outcall.Tests.Proxy;
 
 /// <summary>WebSocket and other Upgrades (EC-014) and HTTP/2 attempts (EC-011).</summary>
-public sealed class UpgradeSpecs : IAsyncLifetime
+public sealed class UpgradeSpecs : ProxiedUpstreamSpecs
 {
-    private HttpUpstream _upstream = null!;
-    private ProxyHarness _proxy = null!;
-
-    public async Task InitializeAsync()
-    {
-        _upstream = await HttpUpstream.StartAsync();
-        _proxy = await ProxyHarness.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _proxy.DisposeAsync();
-        await _upstream.DisposeAsync();
-    }
-
     [Fact]
     public async Task A_WebSocket_upgrade_relays_the_upstream_101_and_then_tunnels_frames_EC014()
     {
-        using var socket = await _proxy.ConnectRawAsync();
+        using var socket = await Proxy.ConnectRawAsync();
         await socket.SendAsync(Encoding.ASCII.GetBytes(
-            $"GET http://{_upstream.Authority}/ws HTTP/1.1\r\nHost: {_upstream.Authority}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" +
+            $"GET http://{Upstream.Authority}/ws HTTP/1.1\r\nHost: {Upstream.Authority}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" +
             "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"), SocketFlags.None);
         var (head, early) = await RawIo.ReadHeadAsync(socket, TimeSpan.FromSeconds(10));
         Assert.StartsWith("HTTP/1.1 101", head);
@@ -46,9 +31,9 @@ public sealed class UpgradeSpecs : IAsyncLifetime
     public async Task ClientWebSocket_through_the_proxy_exchanges_messages()
     {
         using var client = new ClientWebSocket();
-        client.Options.Proxy = new WebProxy(_proxy.ProxyUri);
+        client.Options.Proxy = new WebProxy(Proxy.ProxyUri);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await client.ConnectAsync(new Uri($"ws://{_upstream.Authority}/ws"), deadline.Token);
+        await client.ConnectAsync(new Uri($"ws://{Upstream.Authority}/ws"), deadline.Token);
         await client.SendAsync("ping"u8.ToArray(), WebSocketMessageType.Text, true, deadline.Token);
         var buffer = new byte[16];
         var received = await client.ReceiveAsync(buffer, deadline.Token);
@@ -59,8 +44,8 @@ public sealed class UpgradeSpecs : IAsyncLifetime
     [Fact]
     public async Task An_upgrade_the_upstream_declines_is_relayed_as_a_normal_response()
     {
-        var response = await _proxy.SendRawAsync(
-            $"GET http://{_upstream.Authority}/echo/no-ws HTTP/1.1\r\nHost: {_upstream.Authority}\r\nConnection: Upgrade, close\r\nUpgrade: websocket\r\n\r\n");
+        var response = await Proxy.SendRawAsync(
+            $"GET http://{Upstream.Authority}/echo/no-ws HTTP/1.1\r\nHost: {Upstream.Authority}\r\nConnection: Upgrade, close\r\nUpgrade: websocket\r\n\r\n");
         Assert.StartsWith("HTTP/1.1 200", response);
         Assert.Contains("GET /echo/no-ws", response);
     }
@@ -68,17 +53,17 @@ public sealed class UpgradeSpecs : IAsyncLifetime
     [Fact]
     public async Task An_HTTP2_preface_gets_an_HTTP_1_1_error_not_a_hang_EC011()
     {
-        var response = await _proxy.SendRawAsync("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+        var response = await Proxy.SendRawAsync("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
         Assert.StartsWith("HTTP/1.1 505", response);
-        Assert.Equal(0, _upstream.Connections);
+        Assert.Equal(0, Upstream.Connections);
     }
 
     [Fact]
     public async Task An_h2c_upgrade_request_gets_an_HTTP_1_1_error_EC011()
     {
-        var response = await _proxy.SendRawAsync(
-            $"GET http://{_upstream.Authority}/ HTTP/1.1\r\nHost: {_upstream.Authority}\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n");
+        var response = await Proxy.SendRawAsync(
+            $"GET http://{Upstream.Authority}/ HTTP/1.1\r\nHost: {Upstream.Authority}\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n");
         Assert.StartsWith("HTTP/1.1 400", response);
-        Assert.Equal(0, _upstream.Connections);
+        Assert.Equal(0, Upstream.Connections);
     }
 }

@@ -51,20 +51,11 @@ public sealed class UpstreamFailureSpecs : IAsyncLifetime
     [Fact]
     public async Task An_upstream_closing_in_the_middle_of_a_response_closes_the_client()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        var serve = Task.Run(async () =>
-        {
-            using var upstream = await listener.AcceptSocketAsync();
-            var buffer = new byte[4096];
-            await upstream.ReceiveAsync(buffer, SocketFlags.None);
-            await upstream.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\npartial"u8.ToArray(), SocketFlags.None);
-        });
+        await using var upstream = AnswerOnce("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\npartial");
+        var port = upstream.Port;
         using var client = await _proxy.ConnectRawAsync();
         await client.SendAsync(Encoding.ASCII.GetBytes($"GET http://127.0.0.1:{port}/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"), SocketFlags.None);
         var response = await RawIo.ReadUntilCloseAsync(client, TimeSpan.FromSeconds(10));
-        await serve;
         Assert.StartsWith("HTTP/1.1 200", response);
         Assert.EndsWith("partial", response);
     }
@@ -72,20 +63,19 @@ public sealed class UpstreamFailureSpecs : IAsyncLifetime
     [Fact]
     public async Task An_ambiguous_upstream_response_is_not_relayed()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        var serve = Task.Run(async () =>
-        {
-            using var upstream = await listener.AcceptSocketAsync();
-            var buffer = new byte[4096];
-            await upstream.ReceiveAsync(buffer, SocketFlags.None);
-            await upstream.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"u8.ToArray(), SocketFlags.None);
-        });
+        await using var upstream = AnswerOnce("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+        var port = upstream.Port;
         var response = await _proxy.SendRawAsync($"GET http://127.0.0.1:{port}/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
-        await serve;
         Assert.StartsWith("HTTP/1.1 502", response);
     }
+
+    /// <summary>An upstream that reads a request and answers with exactly these bytes, then closes.</summary>
+    private static RawUpstream AnswerOnce(string response) => new(async (socket, _) =>
+    {
+        var buffer = new byte[4096];
+        await socket.ReceiveAsync(buffer, SocketFlags.None);
+        await socket.SendAsync(Encoding.ASCII.GetBytes(response), SocketFlags.None);
+    });
 
     internal static int ClosedPort()
     {
