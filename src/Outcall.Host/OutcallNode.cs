@@ -13,6 +13,7 @@ using Outcall.Host.Admin;
 using Outcall.Proxy;
 using Outcall.Rules;
 using Outcall.Telemetry;
+using Outcall.Upstream;
 using Serilog;
 
 namespace Outcall.Host;
@@ -91,6 +92,7 @@ public sealed class OutcallNode : IAsyncDisposable
         var akkaConfig = ConfigurationFactory.ParseString($"akka.loglevel = {logSettings.AkkaLogLevel}").WithFallback(config);
         var agents = AgentDirectory.Create(config);
         var metrics = new ProxyMetrics();
+        var pool = new UpstreamPool(UpstreamPoolSettings.Create(config), metrics);
         metrics.RuleSetLoaded(load.RuleSet!.ContentHash, load.RuleSet.LoadedAt, load.RuleSet.Rules.Count);
         var state = new NodeState();
         var active = new ActiveRuleSet(load.RuleSet!);
@@ -112,7 +114,7 @@ public sealed class OutcallNode : IAsyncDisposable
             {
                 engine = system.ActorOf(Rules.RuleEngine.PropsSupervised(active, rulesSettings, metrics: metrics), "rules");
                 registry.Register<Rules.RuleEngine>(engine);
-                var services = new ProxyServices(proxySettings, engine, rulesSettings.AskTimeout, guard, agents, metrics);
+                var services = new ProxyServices(proxySettings, engine, rulesSettings.AskTimeout, guard, agents, metrics, pool);
                 listener = system.ActorOf(ProxyListener.Props(listenSocket, services), "proxy");
                 registry.Register<ProxyListener>(listener);
                 var proxy = listener;
@@ -125,6 +127,11 @@ public sealed class OutcallNode : IAsyncDisposable
                     // Straight to Serilog: Akka's own logger may already be gone when the drain ends.
                     serilog.Information("Shutdown drained {Finished} connection(s) and cut {Cut}", drained.Finished, drained.Cut);
                     return Done.Instance;
+                });
+                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "close-upstream-pool", () =>
+                {
+                    pool.Dispose();
+                    return Task.FromResult(Done.Instance);
                 });
             });
         });

@@ -110,6 +110,7 @@ public static class Program
             _ = RulesSettings.Create(merged);
             _ = LogSettings.Create(merged);
             _ = AgentDirectory.Create(merged);
+            _ = Upstream.UpstreamPoolSettings.Create(merged);
             _ = AdminSettings.Create(merged);
             return merged;
         }

@@ -62,7 +62,8 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
     private ConnectionBuffer? _upstreamBuffer;
     private Socket? _upstream;
     private IPEndPoint? _upstreamEndPoint;
-    private string _upstreamKey = "";
+    private bool _upstreamReused;
+    private IReadOnlyList<IPEndPoint> _checkedEndpoints = [];
     private RequestHead? _request;
     private EvaluationContext? _context;
     private Verdict? _verdict;
@@ -312,15 +313,24 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
         }
         Allowed();
         var request = _request!;
-        var key = $"{request.Host}:{request.Port}";
-        if (_upstream is not null && _upstreamKey == key && check.Endpoints.Contains(_upstreamEndPoint!) && request.TargetForm == TargetForm.Absolute)
+        _checkedEndpoints = check.Endpoints;
+        // Plain requests may ride an idle pooled connection to a checked address; tunnels always get their own.
+        if (request.TargetForm == TargetForm.Absolute && request.Upgrade is null && _services.Pool.Rent(check.Endpoints) is { } pooled)
         {
+            _upstream = pooled.Socket;
+            _upstreamEndPoint = pooled.Endpoint;
+            _upstreamReused = true;
+            _upstreamBuffer ??= new ConnectionBuffer(UpstreamBufferBytes);
             StartExchange();
             return;
         }
-        DropUpstream();
-        _upstreamKey = key;
-        UpstreamConnector.ConnectAsync(check.Endpoints, _settings.ConnectTimeout, _lifetime.Token)
+        ConnectFresh();
+    }
+
+    private void ConnectFresh()
+    {
+        _upstreamReused = false;
+        UpstreamConnector.ConnectAsync(_checkedEndpoints, _settings.ConnectTimeout, _lifetime.Token)
             .PipeTo(Self, success: c => new Connected(c),
                 failure: e => new Connected(new UpstreamConnection(null, null, 502, $"connect failed ({e.GetType().Name})")));
         Become(Connecting);
@@ -346,7 +356,7 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
         }
         _upstream = connection.Socket;
         _upstreamEndPoint = connection.RemoteEndPoint;
-        _upstreamBuffer ??= new ConnectionBuffer(64 * 1024);
+        _upstreamBuffer ??= new ConnectionBuffer(UpstreamBufferBytes);
         if (request.TargetForm == TargetForm.Authority)
         {
             _client.SendAsync(ProxyResponses.ConnectionEstablished, SocketFlags.None, _lifetime.Token).AsTask()
@@ -361,7 +371,9 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
 
     private void StartExchange()
     {
-        HttpExchange.RunAsync(_client, _clientBuffer, _upstream!, _upstreamBuffer!, _request!, _settings, _lifetime.Token)
+        // Retry safety: only an idempotent request on a reused connection may be resent, and only if none of it was sent.
+        var mayRetry = _upstreamReused && IsIdempotent(_request!.Method);
+        HttpExchange.RunAsync(_client, _clientBuffer, _upstream!, _upstreamBuffer!, _request!, _settings, mayRetry, _lifetime.Token)
             .PipeTo(Self, success: o => new ExchangeDone(o),
                 failure: e => new ExchangeDone(new ExchangeOutcome(ExchangeEnd.Aborted, false, false, 0, 0, 0, e.GetType().Name)));
         Become(Exchanging);
@@ -384,13 +396,20 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
             case ExchangeEnd.Upgraded:
                 StartTunnel(_clientBuffer.TakeAll(), _upstreamBuffer!.TakeAll());
                 return;
+            case ExchangeEnd.NotSent:
+                _metrics.Retry();
+                _log.Debug("Reused connection to {Host}:{Port} failed before sending; retrying {Method} on a fresh one", _request.Host, _request.Port, _request.Method);
+                DropUpstream();
+                ConnectFresh();
+                return;
             case ExchangeEnd.Aborted:
                 _metrics.UpstreamError(outcome.Status == 504 ? UpstreamErrorKind.Timeout : UpstreamErrorKind.Protocol);
                 _log.Info("Exchange with {Host}:{Port} for {ClientIp} aborted: {Problem}", _request!.Host, _request.Port, ClientIp, outcome.Problem);
                 Context.Stop(Self);
                 return;
         }
-        if (!outcome.UpstreamReusable) DropUpstream();
+        if (outcome.UpstreamReusable) ReturnUpstream();
+        else DropUpstream();
         if (!outcome.ClientKeepAlive || _draining)
         {
             Context.Stop(Self);
@@ -565,8 +584,20 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
         Close(_upstream);
         _upstream = null;
         _upstreamEndPoint = null;
-        _upstreamKey = "";
     }
+
+    /// <summary>A cleanly finished exchange hands its upstream connection to the shared pool.</summary>
+    private void ReturnUpstream()
+    {
+        _services.Pool.Return(_upstream!, _upstreamEndPoint!);
+        _upstream = null;
+        _upstreamEndPoint = null;
+    }
+
+    /// <summary>RFC 9110 §9.2.2.</summary>
+    private static bool IsIdempotent(string method) => method is "GET" or "HEAD" or "OPTIONS" or "TRACE" or "PUT" or "DELETE";
+
+    private const int UpstreamBufferBytes = 64 * 1024;
 
     /// <summary>A graceful close: what the kernel still holds for the peer is delivered, not reset away.</summary>
     private static void Close(Socket socket) => socket.Dispose();

@@ -11,6 +11,11 @@ public enum ExchangeEnd
     Upgraded,
     /// <summary>Something broke; both connections must be closed. A 502/504 was written when still possible.</summary>
     Aborted,
+    /// <summary>
+    /// Only when retrying was allowed: not one byte of the request reached the upstream and nothing was
+    /// written to the client, so the caller may send it on a fresh connection (or answer 502 itself).
+    /// </summary>
+    NotSent,
 }
 
 public sealed record ExchangeOutcome(
@@ -32,13 +37,16 @@ internal sealed class HttpExchange : IDisposable
     private readonly ProxySettings _settings;
     private readonly CancellationTokenSource _idle;
     private readonly byte[] _chunkHeader = new byte[20];
+    private readonly bool _mayRetry;
     private long _bytesUp;
     private long _bytesDown;
     private bool _clientWritten;
+    private bool _upstreamWritten;
 
     private HttpExchange(Socket client, ConnectionBuffer clientBuffer, Socket upstream, ConnectionBuffer upstreamBuffer,
-        RequestHead request, ProxySettings settings, CancellationToken cancellationToken)
+        RequestHead request, ProxySettings settings, bool mayRetry, CancellationToken cancellationToken)
     {
+        _mayRetry = mayRetry;
         _client = client;
         _clientBuffer = clientBuffer;
         _upstream = upstream;
@@ -48,10 +56,12 @@ internal sealed class HttpExchange : IDisposable
         _idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
     }
 
+    /// <param name="mayRetry">The caller could resend this request elsewhere (idempotent, on a reused connection):
+    /// a failure before any byte reached the upstream then ends as <see cref="ExchangeEnd.NotSent"/>.</param>
     public static async Task<ExchangeOutcome> RunAsync(Socket client, ConnectionBuffer clientBuffer, Socket upstream,
-        ConnectionBuffer upstreamBuffer, RequestHead request, ProxySettings settings, CancellationToken cancellationToken)
+        ConnectionBuffer upstreamBuffer, RequestHead request, ProxySettings settings, bool mayRetry, CancellationToken cancellationToken)
     {
-        using var exchange = new HttpExchange(client, clientBuffer, upstream, upstreamBuffer, request, settings, cancellationToken);
+        using var exchange = new HttpExchange(client, clientBuffer, upstream, upstreamBuffer, request, settings, mayRetry, cancellationToken);
         return await exchange.RunAsync().ConfigureAwait(false);
     }
 
@@ -85,6 +95,8 @@ internal sealed class HttpExchange : IDisposable
 
     private async Task<ExchangeOutcome> FailAsync(Exception cause)
     {
+        if (_mayRetry && !_upstreamWritten && !_clientWritten)
+            return new ExchangeOutcome(ExchangeEnd.NotSent, false, false, 0, 0, 0, "reused upstream connection failed before the request was sent");
         var timedOut = cause is OperationCanceledException;
         var status = timedOut ? 504 : 502;
         var problem = cause switch
@@ -271,10 +283,12 @@ internal sealed class HttpExchange : IDisposable
 
     private async Task SendAsync(Socket socket, ReadOnlyMemory<byte> bytes)
     {
-        if (ReferenceEquals(socket, _client)) _clientWritten = true;
+        var toClient = ReferenceEquals(socket, _client);
+        if (toClient) _clientWritten = true;
         while (!bytes.IsEmpty)
         {
             var sent = await socket.SendAsync(bytes, SocketFlags.None, Progress()).ConfigureAwait(false);
+            if (!toClient && sent > 0) _upstreamWritten = true;
             bytes = bytes[sent..];
         }
     }
@@ -282,6 +296,7 @@ internal sealed class HttpExchange : IDisposable
     private async Task SendAsync(Socket socket, ArraySegment<byte>[] segments, int total)
     {
         if (ReferenceEquals(socket, _client)) _clientWritten = true;
+        else _upstreamWritten = true;
         Progress();
         var sent = await socket.SendAsync(segments, SocketFlags.None).ConfigureAwait(false);
         if (sent != total) throw new IOException("short write");
