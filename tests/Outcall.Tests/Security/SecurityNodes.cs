@@ -44,7 +44,7 @@ public sealed class SecurityNodes : IAsyncLifetime
         outcall.proxy.header-timeout = 2s
         outcall.proxy.client-hello-timeout = 1s
         outcall.proxy.connect-timeout = 2s
-        outcall.proxy.idle-timeout = 5s
+        outcall.proxy.idle-timeout = 2s
         """;
 
     public ProxyHarness Permissive { get; private set; } = null!;
