@@ -327,7 +327,7 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
 
     private void StartExchange()
     {
-        HttpExchange.RunAsync(_client, _clientBuffer, _upstream!, _upstreamBuffer!, _request!, _settings, _lifetime.Token)
+        HttpExchange.RunAsync(_client, _clientBuffer, _upstream!, _upstreamBuffer!, _request!, _settings, ClientIp, _lifetime.Token)
             .PipeTo(Self, success: o => new ExchangeDone(o),
                 failure: e => new ExchangeDone(new ExchangeOutcome(ExchangeEnd.Aborted, false, false, 0, 0, 0, e.GetType().Name)));
         Become(Exchanging);

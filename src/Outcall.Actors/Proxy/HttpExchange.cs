@@ -30,6 +30,7 @@ internal sealed class HttpExchange : IDisposable
     private readonly ConnectionBuffer _upstreamBuffer;
     private readonly RequestHead _request;
     private readonly ProxySettings _settings;
+    private readonly string _clientIp;
     private readonly CancellationTokenSource _idle;
     private readonly byte[] _chunkHeader = new byte[20];
     private long _bytesUp;
@@ -37,8 +38,9 @@ internal sealed class HttpExchange : IDisposable
     private bool _clientWritten;
 
     private HttpExchange(Socket client, ConnectionBuffer clientBuffer, Socket upstream, ConnectionBuffer upstreamBuffer,
-        RequestHead request, ProxySettings settings, CancellationToken cancellationToken)
+        RequestHead request, ProxySettings settings, string clientIp, CancellationToken cancellationToken)
     {
+        _clientIp = clientIp;
         _client = client;
         _clientBuffer = clientBuffer;
         _upstream = upstream;
@@ -49,9 +51,9 @@ internal sealed class HttpExchange : IDisposable
     }
 
     public static async Task<ExchangeOutcome> RunAsync(Socket client, ConnectionBuffer clientBuffer, Socket upstream,
-        ConnectionBuffer upstreamBuffer, RequestHead request, ProxySettings settings, CancellationToken cancellationToken)
+        ConnectionBuffer upstreamBuffer, RequestHead request, ProxySettings settings, string clientIp, CancellationToken cancellationToken)
     {
-        using var exchange = new HttpExchange(client, clientBuffer, upstream, upstreamBuffer, request, settings, cancellationToken);
+        using var exchange = new HttpExchange(client, clientBuffer, upstream, upstreamBuffer, request, settings, clientIp, cancellationToken);
         return await exchange.RunAsync().ConfigureAwait(false);
     }
 
@@ -68,7 +70,7 @@ internal sealed class HttpExchange : IDisposable
         Task requestBody = Task.CompletedTask;
         try
         {
-            await SendAsync(_upstream, HeadWriter.UpstreamRequest(_request)).ConfigureAwait(false);
+            await SendAsync(_upstream, HeadWriter.UpstreamRequest(_request, _settings.ForwardedHeaders, _clientIp)).ConfigureAwait(false);
             requestBody = PumpRequestBodyAsync();
             return await RelayResponseAsync(requestBody).ConfigureAwait(false);
         }
