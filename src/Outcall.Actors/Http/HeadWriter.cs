@@ -15,12 +15,29 @@ public static class HeadWriter
     /// Codings before the final chunked (e.g. "gzip, chunked") are kept in our Transfer-Encoding so
     /// the body keeps its meaning; Host is written from the validated authority.
     /// </summary>
-    public static byte[] UpstreamRequest(RequestHead head)
+    public static byte[] UpstreamRequest(RequestHead head) => UpstreamRequest(head, ForwardedHeaders.Off, "");
+
+    /// <summary>
+    /// As <see cref="UpstreamRequest(RequestHead)"/>; unless <paramref name="mode"/> is Off, the client's
+    /// X-Forwarded-For and Forwarded fields are dropped and one of ours naming <paramref name="clientIp"/>
+    /// is written after the end-to-end fields (see <see cref="ForwardedHeaders"/> for why Off keeps the client's).
+    /// </summary>
+    public static byte[] UpstreamRequest(RequestHead head, ForwardedHeaders mode, string clientIp)
     {
         var text = new StringBuilder(256);
         text.Append(head.Method).Append(' ').Append(head.PathAndQuery).Append(" HTTP/1.1\r\n");
         AppendField(text, "Host", head.Authority);
-        AppendEndToEndFields(text, head.Headers, skipHost: true);
+        AppendEndToEndFields(text, head.Headers, skipHost: true, skipForwarded: mode != ForwardedHeaders.Off);
+        switch (mode)
+        {
+            case ForwardedHeaders.XForwardedFor:
+                AppendField(text, "X-Forwarded-For", clientIp);
+                break;
+            case ForwardedHeaders.Forwarded:
+                // RFC 7239 §6: an IPv6 address is a quoted, bracketed node name.
+                AppendField(text, "Forwarded", clientIp.Contains(':') ? $"for=\"[{clientIp}]\"" : $"for={clientIp}");
+                break;
+        }
         if (head.Upgrade is not null)
         {
             AppendField(text, "Connection", "Upgrade");
@@ -60,14 +77,15 @@ public static class HeadWriter
         return Encoding.Latin1.GetBytes(text.ToString());
     }
 
-    private static void AppendEndToEndFields(StringBuilder text, IReadOnlyList<HeaderField> fields, bool skipHost)
+    private static void AppendEndToEndFields(StringBuilder text, IReadOnlyList<HeaderField> fields, bool skipHost, bool skipForwarded = false)
     {
         // Parsed heads carry valid options; a hand-built head with an invalid list still has its named fields stripped as far as they parse.
         MessageFields.TryConnectionOptions(fields, out var options);
         foreach (var field in fields)
         {
             if (MessageFields.IsHopByHop(field.Name, options) || MessageFields.IsReserved(field.Name)
-                || MessageFields.Is(field, "Content-Length") || (skipHost && MessageFields.Is(field, "Host")))
+                || MessageFields.Is(field, "Content-Length") || (skipHost && MessageFields.Is(field, "Host"))
+                || (skipForwarded && (MessageFields.Is(field, "X-Forwarded-For") || MessageFields.Is(field, "Forwarded"))))
                 continue;
             AppendField(text, field.Name, field.Value);
         }

@@ -373,7 +373,7 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
     {
         // Retry safety: only an idempotent request on a reused connection may be resent, and only if none of it was sent.
         var mayRetry = _upstreamReused && IsIdempotent(_request!.Method);
-        HttpExchange.RunAsync(_client, _clientBuffer, _upstream!, _upstreamBuffer!, _request!, _settings, mayRetry, _lifetime.Token)
+        HttpExchange.RunAsync(_client, _clientBuffer, _upstream!, _upstreamBuffer!, _request!, _settings, ClientIp, mayRetry, _lifetime.Token)
             .PipeTo(Self, success: o => new ExchangeDone(o),
                 failure: e => new ExchangeDone(new ExchangeOutcome(ExchangeEnd.Aborted, false, false, 0, 0, 0, e.GetType().Name)));
         Become(Exchanging);

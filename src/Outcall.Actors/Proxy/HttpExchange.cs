@@ -35,6 +35,7 @@ internal sealed class HttpExchange : IDisposable
     private readonly ConnectionBuffer _upstreamBuffer;
     private readonly RequestHead _request;
     private readonly ProxySettings _settings;
+    private readonly string _clientIp;
     private readonly CancellationTokenSource _idle;
     private readonly byte[] _chunkHeader = new byte[20];
     private readonly bool _mayRetry;
@@ -44,8 +45,9 @@ internal sealed class HttpExchange : IDisposable
     private bool _upstreamWritten;
 
     private HttpExchange(Socket client, ConnectionBuffer clientBuffer, Socket upstream, ConnectionBuffer upstreamBuffer,
-        RequestHead request, ProxySettings settings, bool mayRetry, CancellationToken cancellationToken)
+        RequestHead request, ProxySettings settings, string clientIp, bool mayRetry, CancellationToken cancellationToken)
     {
+        _clientIp = clientIp;
         _mayRetry = mayRetry;
         _client = client;
         _clientBuffer = clientBuffer;
@@ -59,9 +61,10 @@ internal sealed class HttpExchange : IDisposable
     /// <param name="mayRetry">The caller could resend this request elsewhere (idempotent, on a reused connection):
     /// a failure before any byte reached the upstream then ends as <see cref="ExchangeEnd.NotSent"/>.</param>
     public static async Task<ExchangeOutcome> RunAsync(Socket client, ConnectionBuffer clientBuffer, Socket upstream,
-        ConnectionBuffer upstreamBuffer, RequestHead request, ProxySettings settings, bool mayRetry, CancellationToken cancellationToken)
+        ConnectionBuffer upstreamBuffer, RequestHead request, ProxySettings settings, string clientIp, bool mayRetry,
+        CancellationToken cancellationToken)
     {
-        using var exchange = new HttpExchange(client, clientBuffer, upstream, upstreamBuffer, request, settings, mayRetry, cancellationToken);
+        using var exchange = new HttpExchange(client, clientBuffer, upstream, upstreamBuffer, request, settings, clientIp, mayRetry, cancellationToken);
         return await exchange.RunAsync().ConfigureAwait(false);
     }
 
@@ -78,13 +81,17 @@ internal sealed class HttpExchange : IDisposable
         Task requestBody = Task.CompletedTask;
         try
         {
-            await SendAsync(_upstream, HeadWriter.UpstreamRequest(_request)).ConfigureAwait(false);
+            await SendAsync(_upstream, HeadWriter.UpstreamRequest(_request, _settings.ForwardedHeaders, _clientIp)).ConfigureAwait(false);
             requestBody = PumpRequestBodyAsync();
+            // A broken upload must end the wait for a response at once, not after the idle timeout.
+            _ = requestBody.ContinueWith(static (_, idle) => CancelQuietly((CancellationTokenSource)idle!), _idle,
+                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             return await RelayResponseAsync(requestBody).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException or BodyFramingException)
         {
-            return await FailAsync(e).ConfigureAwait(false);
+            // The upload's own failure is the cause when it broke first (the response wait only saw the cancellation).
+            return await FailAsync(requestBody.IsFaulted ? requestBody.Exception!.GetBaseException() : e).ConfigureAwait(false);
         }
         finally
         {
@@ -97,8 +104,8 @@ internal sealed class HttpExchange : IDisposable
     {
         if (_mayRetry && !_upstreamWritten && !_clientWritten)
             return new ExchangeOutcome(ExchangeEnd.NotSent, false, false, 0, 0, 0, "reused upstream connection failed before the request was sent");
-        var timedOut = cause is OperationCanceledException;
-        var status = timedOut ? 504 : 502;
+        var clientFault = cause is BodyFramingException { ClientFault: true };
+        var status = clientFault ? 400 : cause is OperationCanceledException ? 504 : 502;
         var problem = cause switch
         {
             BodyFramingException framing => framing.Message,
@@ -198,7 +205,7 @@ internal sealed class HttpExchange : IDisposable
         while (remaining > 0)
         {
             if (buffer.Count == 0 && await buffer.FillAsync(from, Progress()).ConfigureAwait(false) == 0)
-                throw new BodyFramingException(up ? "client closed inside the request body" : "upstream closed inside the response body");
+                throw new BodyFramingException(up ? "client closed inside the request body" : "upstream closed inside the response body", clientFault: up);
             var take = (int)Math.Min(remaining, buffer.Count);
             await SendAsync(to, buffer.Memory[..take]).ConfigureAwait(false);
             buffer.Consume(take);
@@ -246,11 +253,11 @@ internal sealed class HttpExchange : IDisposable
                     if (reframe) await SendAsync(to, LastChunk).ConfigureAwait(false);
                     return;
                 case ChunkedStatus.Error:
-                    throw new BodyFramingException($"invalid chunked {(up ? "request" : "response")} body: {decoder.Error}");
+                    throw new BodyFramingException($"invalid chunked {(up ? "request" : "response")} body: {decoder.Error}", clientFault: up);
             }
             buffer.Consume(consumed);
             if (await buffer.FillAsync(from, Progress()).ConfigureAwait(false) == 0)
-                throw new BodyFramingException(up ? "client closed inside the request body" : "upstream closed inside the response body");
+                throw new BodyFramingException(up ? "client closed inside the request body" : "upstream closed inside the response body", clientFault: up);
         }
     }
 
@@ -263,6 +270,18 @@ internal sealed class HttpExchange : IDisposable
             await SendAsync(_client, _upstreamBuffer.Memory).ConfigureAwait(false);
             _upstreamBuffer.Consume(count);
             Count(false, count);
+        }
+    }
+
+    private static void CancelQuietly(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The exchange already ended.
         }
     }
 
@@ -303,5 +322,11 @@ internal sealed class HttpExchange : IDisposable
     }
 }
 
-/// <summary>A body or response that cannot be relayed without guessing its framing.</summary>
-internal sealed class BodyFramingException(string message) : Exception(message);
+/// <summary>
+/// A body or response that cannot be relayed without guessing its framing. ClientFault: the client's
+/// own request body was broken (400), not the upstream's answer (502).
+/// </summary>
+internal sealed class BodyFramingException(string message, bool clientFault = false) : Exception(message)
+{
+    public bool ClientFault { get; } = clientFault;
+}

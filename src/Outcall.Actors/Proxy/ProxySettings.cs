@@ -1,5 +1,6 @@
 using System.Net;
 using Akka.Configuration;
+using Outcall.Http;
 
 namespace Outcall.Proxy;
 
@@ -14,7 +15,8 @@ public sealed record ProxySettings(
     int ClientHelloMaxBytes,
     int MaxHeaderBytes,
     TimeSpan ShutdownGrace,
-    int AcceptBacklog)
+    int AcceptBacklog,
+    ForwardedHeaders ForwardedHeaders = ForwardedHeaders.Off)
 {
     public static ProxySettings Create(Config config)
     {
@@ -29,8 +31,18 @@ public sealed record ProxySettings(
             OutcallConfig.PositiveInt(section, "client-hello-max-bytes"),
             OutcallConfig.PositiveInt(section, "max-header-bytes"),
             OutcallConfig.PositiveDuration(section, "shutdown-grace"),
-            OutcallConfig.PositiveInt(section, "accept-backlog"));
+            OutcallConfig.PositiveInt(section, "accept-backlog"),
+            ParseForwardedHeaders(section.GetString("forwarded-headers")));
     }
+
+    /// <summary>off | x-forwarded-for | forwarded; anything else is a configuration error, not a silent off.</summary>
+    public static ForwardedHeaders ParseForwardedHeaders(string? text) => text switch
+    {
+        "off" => ForwardedHeaders.Off,
+        "x-forwarded-for" => ForwardedHeaders.XForwardedFor,
+        "forwarded" => ForwardedHeaders.Forwarded,
+        _ => throw new ConfigurationException($"outcall.proxy.forwarded-headers must be off, x-forwarded-for or forwarded, got '{text}'"),
+    };
 
     /// <summary>ADDR:PORT with an IP literal (IPv6 in brackets); names are refused so the bind is unambiguous.</summary>
     public static IPEndPoint ParseEndpoint(string text, string what)
