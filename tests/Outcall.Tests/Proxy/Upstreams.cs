@@ -92,6 +92,20 @@ public sealed class HttpUpstream : IAsyncDisposable
             await context.Response.Body.WriteAsync(pattern);
             return;
         }
+        if (path.StartsWith("/stream"))
+        {
+            // n bytes written as fast as the client (the proxy) takes them, from one reused block.
+            var remaining = long.Parse(request.Query["n"].ToString());
+            context.Response.ContentLength = remaining;
+            var block = Pattern(64 * 1024);
+            while (remaining > 0)
+            {
+                var take = (int)Math.Min(block.Length, remaining);
+                await context.Response.Body.WriteAsync(block.AsMemory(0, take));
+                remaining -= take;
+            }
+            return;
+        }
         if (path.StartsWith("/status/"))
         {
             context.Response.StatusCode = int.Parse(path["/status/".Length..]);
