@@ -2,7 +2,7 @@
 # Side-by-side benchmark: Outcall vs squid vs tinyproxy vs direct (no proxy), all on 127.0.0.1.
 # One command on a fresh Debian machine (root, or a user with sudo):   bench/run.sh
 # Knobs (environment): ROUNDS=3 DURATION=10 (s per wrk run) CHURN_SECONDS=5 IDLE_TUNNELS=10000
-#   LARGE_MB=512 SKIP_INSTALL=1 (packages already there) SKIP_BUILD=1 (Release build already there)
+#   LARGE_MB=512 OUTCALL_BIN=path (another outcall build, for before/after) SKIP_INSTALL=1 (packages already there) SKIP_BUILD=1 (Release build already there)
 # Prints a Markdown table of medians and saves it to bench/results/<date>.md. See docs/PERFORMANCE.md.
 set -euo pipefail
 
@@ -12,6 +12,7 @@ CONNECTIONS=${CONNECTIONS:-50}
 CHURN_SECONDS=${CHURN_SECONDS:-5}
 CHURN_WORKERS=${CHURN_WORKERS:-50}
 IDLE_TUNNELS=${IDLE_TUNNELS:-10000}
+TICKS=$(getconf CLK_TCK)
 LARGE_MB=${LARGE_MB:-512}
 PROXIES=(outcall squid tinyproxy)
 
@@ -58,7 +59,7 @@ build() {
         dotnet build "$REPO/src/Outcall.Host" -c Release -nologo -v q
         dotnet build "$HERE/Outcall.LoadTools" -c Release -nologo -v q
     fi
-    OUTCALL="$REPO/src/Outcall.Host/bin/Release/net10.0/outcall"
+    OUTCALL=${OUTCALL_BIN:-$REPO/src/Outcall.Host/bin/Release/net10.0/outcall}
     LOADTOOLS="$HERE/Outcall.LoadTools/bin/Release/net10.0/Outcall.LoadTools"
 }
 
@@ -134,6 +135,12 @@ start_all() {
 
 record() { RESULT[$1|$2]="${RESULT[$1|$2]:-} $3"; }
 
+cpu_ticks() { # user + system CPU ticks of a proxy process (0 for direct)
+    if [ "$1" = direct ]; then echo 0; else awk '{ print $14 + $15 }' "/proc/${PID[$1]}/stat"; fi
+}
+
+per_unit_us() { awk -v t="$1" -v n="$2" -v hz="$TICKS" 'BEGIN { if (n + 0 == 0) print "-"; else printf "%.1f", t * 1e6 / hz / n }'; }
+
 to_ms() { # wrk latency like 812.00us / 1.23ms / 1.02s -> milliseconds
     awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
@@ -141,11 +148,14 @@ to_ms() { # wrk latency like 812.00us / 1.23ms / 1.02s -> milliseconds
 small_gets() { # target (direct or a proxy name) metric-suffix
     local target=$1 suffix=${2:-} out
     local url="http://127.0.0.1:${PORT[nginx]}/small"
+    local ticks
+    ticks=$(cpu_ticks "$target")
     if [ "$target" = direct ]; then
         out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url")
     else
         out=$(TARGET=$url wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$HERE/config/wrk-proxy.lua" "http://127.0.0.1:${PORT[$target]}")
     fi
+    ticks=$(( $(cpu_ticks "$target") - ticks ))
     local rps p50 p99 bad
     rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
     p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
@@ -155,6 +165,7 @@ small_gets() { # target (direct or a proxy name) metric-suffix
     record "small_rps$suffix" "$target" "$rps"
     record "small_p50$suffix" "$target" "$p50"
     record "small_p99$suffix" "$target" "$p99"
+    [ "$target" = direct ] || record "small_cpu$suffix" "$target" "$(per_unit_us "$ticks" "$(awk '/requests in/ { print $1 }' <<<"$out")")"
     log "small GETs $target: $rps req/s, p50 $p50 ms, p99 $p99 ms"
 }
 
@@ -177,10 +188,14 @@ bulk() { # target scheme
 churn() { # target
     local target=$1 proxy=direct out
     [ "$target" = direct ] || proxy="127.0.0.1:${PORT[$target]}"
+    local ticks
+    ticks=$(cpu_ticks "$target")
     out=$("$LOADTOOLS" churn --proxy "$proxy" --workers "$CHURN_WORKERS" --seconds "$CHURN_SECONDS")
     local rate errors
     rate=$(sed -n 's/.*rate=\([0-9.]*\).*/\1/p' <<<"$out")
     errors=$(sed -n 's/.*errors=\([0-9]*\).*/\1/p' <<<"$out")
+    ticks=$(( $(cpu_ticks "$target") - ticks ))
+    [ "$target" = direct ] || record churn_cpu "$target" "$(per_unit_us "$ticks" "$(sed -n 's/.*completed=\([0-9]*\).*/\1/p' <<<"$out")")"
     [ "$errors" -eq 0 ] || log "WARNING: $target tunnel churn: $errors errors"
     record churn "$target" "$rate"
     log "tunnel set-up $target: $out"
@@ -210,9 +225,11 @@ report() {
         "small_rps|Small GET, 50 conns: requests/s"
         "small_p50|Small GET: p50 latency (ms)"
         "small_p99|Small GET: p99 latency (ms)"
+        "small_cpu|Small GET: proxy CPU per request (µs)"
         "bulk_http|CONNECT tunnel, plain bytes: MB/s"
         "bulk_https|CONNECT tunnel, TLS: MB/s"
         "churn|Tunnel set-up: tunnels/s"
+        "churn_cpu|Tunnel set-up: proxy CPU per tunnel (µs)"
         "idle_kb|Idle tunnels: KB of proxy RSS per tunnel"
         "idle_carried|Idle tunnels still carrying data (of $IDLE_TUNNELS)"
     )
@@ -234,10 +251,10 @@ report() {
     one=$(median "${RESULT[small_rps|outcall]:-}")
     thousand=$(median "${RESULT[small_rps_1000|outcall_1000]:-}")
     echo
-    echo "| Rule set (Outcall, small GETs) | requests/s | p50 (ms) | p99 (ms) |"
-    echo "|---|---:|---:|---:|"
-    echo "| 1 rule | $one | $(median "${RESULT[small_p50|outcall]:-}") | $(median "${RESULT[small_p99|outcall]:-}") |"
-    echo "| 1,000 rules | $thousand | $(median "${RESULT[small_p50_1000|outcall_1000]:-}") | $(median "${RESULT[small_p99_1000|outcall_1000]:-}") |"
+    echo "| Rule set (Outcall, small GETs) | requests/s | p50 (ms) | p99 (ms) | CPU per request (µs) |"
+    echo "|---|---:|---:|---:|---:|"
+    echo "| 1 rule | $one | $(median "${RESULT[small_p50|outcall]:-}") | $(median "${RESULT[small_p99|outcall]:-}") | $(median "${RESULT[small_cpu|outcall]:-}") |"
+    echo "| 1,000 rules | $thousand | $(median "${RESULT[small_p50_1000|outcall_1000]:-}") | $(median "${RESULT[small_p99_1000|outcall_1000]:-}") | $(median "${RESULT[small_cpu_1000|outcall_1000]:-}") |"
     echo
     echo "Cost of 1,000 rules: $(awk -v a="$one" -v b="$thousand" 'BEGIN { if (a + 0 == 0) print "-"; else printf "%.1f%%", (a - b) * 100 / a }') of small-GET throughput."
 }
@@ -246,6 +263,12 @@ main() {
     install_packages
     build
     ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+    # Each idle tunnel costs the load tool two descriptors (its end and the echo end) and the proxy two.
+    local fit=$(( ($(ulimit -n) - 400) / 2 ))
+    if [ "$IDLE_TUNNELS" -gt "$fit" ]; then
+        log "open-file limit $(ulimit -n) fits $fit idle tunnels, not $IDLE_TUNNELS: measuring $fit"
+        IDLE_TUNNELS=$fit
+    fi
     start_all
     log "warming up (JIT, connection pools)"
     for t in outcall outcall_1000 squid tinyproxy; do
