@@ -6,15 +6,18 @@ namespace Outcall.Proxy;
 /// <summary>
 /// Bytes read from one socket and not yet consumed. Heads are parsed in place; body bytes are relayed
 /// from here before any further read, so the bound on what one connection buffers is this array.
+/// The array is rented at the first read and given back when everything is handed to a tunnel, so a
+/// connection that became a tunnel (or never read) holds none (idle tunnels are cheap).
 /// </summary>
 internal sealed class ConnectionBuffer(int capacity) : IDisposable
 {
-    private byte[] _array = ArrayPool<byte>.Shared.Rent(capacity);
+    private readonly int _capacity = capacity;
+    private byte[] _array = [];
     private int _start;
     private int _end;
 
     public int Count => _end - _start;
-    public bool IsFull => Count == _array.Length;
+    public bool IsFull => Count == Math.Max(_array.Length, _capacity);
     public ReadOnlySpan<byte> Span => _array.AsSpan(_start, Count);
     public ReadOnlyMemory<byte> Memory => _array.AsMemory(_start, Count);
     public ArraySegment<byte> Segment(int offset, int count) => new(_array, _start + offset, count);
@@ -25,17 +28,19 @@ internal sealed class ConnectionBuffer(int capacity) : IDisposable
         if (_start == _end) _start = _end = 0;
     }
 
-    /// <summary>Takes everything buffered as a fresh array (handing leftovers to a tunnel).</summary>
+    /// <summary>Takes everything buffered as a fresh array (handing leftovers to a tunnel) and gives the buffer back.</summary>
     public byte[] TakeAll()
     {
         var bytes = Span.ToArray();
         _start = _end = 0;
+        Release();
         return bytes;
     }
 
     /// <summary>Reads once from the socket; 0 means the peer closed its sending side.</summary>
     public async ValueTask<int> FillAsync(Socket socket, CancellationToken cancellationToken)
     {
+        if (_array.Length == 0) _array = ArrayPool<byte>.Shared.Rent(_capacity);
         if (_start > 0 && (_end == _array.Length || _start == _end))
         {
             Buffer.BlockCopy(_array, _start, _array, 0, Count);
@@ -48,7 +53,9 @@ internal sealed class ConnectionBuffer(int capacity) : IDisposable
         return read;
     }
 
-    public void Dispose()
+    public void Dispose() => Release();
+
+    private void Release()
     {
         var array = Interlocked.Exchange(ref _array, []);
         if (array.Length > 0) ArrayPool<byte>.Shared.Return(array);

@@ -6,17 +6,18 @@ namespace Outcall.Tunnels;
 
 /// <summary>
 /// Writes chunks to a connected socket, one write in flight, pulling the next only when the kernel
-/// took the last. When its input completes it shuts down the socket's sending side (a FIN) so the
-/// peer sees the half-close while the other direction keeps flowing (EC-004/EC-005). The
-/// materialized task completes when this direction is done, or fails with the cause.
+/// took the last, and gives each pooled buffer back once written. When its input completes it shuts
+/// down the socket's sending side (a FIN) so the peer sees the half-close while the other direction
+/// keeps flowing (EC-004/EC-005). The materialized task completes when this direction is done, or
+/// fails with the cause.
 /// </summary>
-internal sealed class SocketSink(Socket socket, Action<int> onWritten) : GraphStageWithMaterializedValue<SinkShape<ReadOnlyMemory<byte>>, Task>
+internal sealed class SocketSink(Socket socket, Action<int> onWritten) : GraphStageWithMaterializedValue<SinkShape<TunnelChunk>, Task>
 {
     private readonly Socket _socket = socket;
     private readonly Action<int> _onWrittenBytes = onWritten;
-    private readonly Inlet<ReadOnlyMemory<byte>> _in = new("socket.in");
+    private readonly Inlet<TunnelChunk> _in = new("socket.in");
 
-    public override SinkShape<ReadOnlyMemory<byte>> Shape => new(_in);
+    public override SinkShape<TunnelChunk> Shape => new(_in);
 
     public override ILogicAndMaterializedValue<Task> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
     {
@@ -29,15 +30,15 @@ internal sealed class SocketSink(Socket socket, Action<int> onWritten) : GraphSt
         private readonly SocketSink _stage;
         private readonly TaskCompletionSource _done;
         private readonly Action<Task<int>> _onWritten;
+        private TunnelChunk _chunk;
         private bool _writing;
         private bool _finishing;
-        private int _pending;
 
         public Logic(SocketSink stage, TaskCompletionSource done) : base(stage.Shape)
         {
             _stage = stage;
             _done = done;
-            _onWritten = GetAsyncCallback<Task<int>>(Written);
+            _onWritten = GetAsyncCallback<Task<int>>(WrittenLater);
             SetHandler(stage._in, this);
         }
 
@@ -45,21 +46,35 @@ internal sealed class SocketSink(Socket socket, Action<int> onWritten) : GraphSt
 
         public override void OnPush()
         {
-            var chunk = Grab(_stage._in);
-            _pending = chunk.Length;
+            _chunk = Grab(_stage._in);
             _writing = true;
-            Task<int> write;
+            ValueTask<int> write;
             try
             {
-                write = _stage._socket.SendAsync(chunk, SocketFlags.None).AsTask();
+                write = _stage._socket.SendAsync(_chunk.Memory, SocketFlags.None);
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
                 Fail(e);
                 return;
             }
-            if (write.IsCompleted) Written(write);
-            else write.ContinueWith(_onWritten, TaskContinuationOptions.ExecuteSynchronously);
+            if (!write.IsCompleted)
+            {
+                write.AsTask().ContinueWith(_onWritten, TaskContinuationOptions.ExecuteSynchronously);
+                return;
+            }
+            // Most loopback writes fit the socket buffer at once: no Task, no callback hop.
+            int sent;
+            try
+            {
+                sent = write.GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                Fail(e);
+                return;
+            }
+            Written(sent);
         }
 
         public override void OnUpstreamFinish()
@@ -72,15 +87,25 @@ internal sealed class SocketSink(Socket socket, Action<int> onWritten) : GraphSt
 
         public override void PostStop() => _done.TrySetException(new AbruptStageTerminationException(this));
 
-        private void Written(Task<int> write)
+        private void WrittenLater(Task<int> write)
+        {
+            if (write.IsCompletedSuccessfully) Written(write.Result);
+            else Fail(write.Exception?.GetBaseException() ?? new OperationCanceledException());
+        }
+
+        private void Written(int sent)
         {
             _writing = false;
-            if (!write.IsCompletedSuccessfully || write.Result != _pending)
+            var expected = _chunk.Length;
+            // The kernel is done with the bytes: the buffer can go back to the pool.
+            _chunk.Release();
+            _chunk = default;
+            if (sent != expected)
             {
-                Fail(write.Exception?.GetBaseException() ?? new IOException("short write"));
+                Fail(new IOException("short write"));
                 return;
             }
-            _stage._onWrittenBytes(_pending);
+            _stage._onWrittenBytes(expected);
             if (_finishing) Finish();
             else Pull(_stage._in);
         }

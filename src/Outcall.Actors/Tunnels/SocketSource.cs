@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Sockets;
 using Akka.Streams;
 using Akka.Streams.Stage;
@@ -6,62 +7,109 @@ namespace Outcall.Tunnels;
 
 /// <summary>
 /// Reads a connected socket as a stream of chunks, one receive per pull, so a slow consumer leaves
-/// the bytes in the kernel and the TCP window pushes back (no unbounded buffering). A clean EOF
-/// completes the stage; a socket error fails it.
+/// the bytes in the kernel and the TCP window pushes back (no unbounded buffering). Bytes already
+/// read elsewhere (the prefix) go first. A clean EOF completes the stage; a socket error fails it.
+/// Buffers come from the shared pool and travel with the chunk to the sink, which returns them.
+/// After a short read (the socket is likely drained) it first waits for readability with a
+/// zero-byte receive and rents only then, so an idle tunnel holds no buffer.
 /// </summary>
-internal sealed class SocketSource(Socket socket, int readSize) : GraphStage<SourceShape<ReadOnlyMemory<byte>>>
+internal sealed class SocketSource(Socket socket, byte[] prefix, int readSize) : GraphStage<SourceShape<TunnelChunk>>
 {
     private readonly Socket _socket = socket;
+    private readonly byte[] _prefix = prefix;
     private readonly int _readSize = readSize;
-    private readonly Outlet<ReadOnlyMemory<byte>> _out = new("socket.out");
+    private readonly Outlet<TunnelChunk> _out = new("socket.out");
 
-    public override SourceShape<ReadOnlyMemory<byte>> Shape => new(_out);
+    public override SourceShape<TunnelChunk> Shape => new(_out);
 
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
 
     private sealed class Logic : OutGraphStageLogic
     {
         private readonly SocketSource _stage;
-        private readonly byte[] _buffer;
-        private readonly Action<Task<int>> _onRead;
+        private readonly Action<Task<int>> _onReadable;
+        private readonly Action<(Task<int> Read, byte[] Buffer)> _onRead;
+        private bool _prefixSent;
+        private bool _expectMore;
 
         public Logic(SocketSource stage) : base(stage.Shape)
         {
             _stage = stage;
-            _buffer = new byte[stage._readSize];
-            var callback = GetAsyncCallback<Task<int>>(Completed);
-            _onRead = callback;
+            _prefixSent = stage._prefix.Length == 0;
+            _onReadable = GetAsyncCallback<Task<int>>(Readable);
+            _onRead = GetAsyncCallback<(Task<int> Read, byte[] Buffer)>(r => Completed(r.Read, r.Buffer));
             SetHandler(stage._out, this);
         }
 
         public override void OnPull()
         {
-            ValueTask<int> read;
+            if (!_prefixSent)
+            {
+                _prefixSent = true;
+                Push(_stage._out, new TunnelChunk(_stage._prefix, _stage._prefix.Length, Pooled: false));
+            }
+            else if (_expectMore) Read();
+            else WaitUntilReadable();
+        }
+
+        public override void OnDownstreamFinish(Exception cause) => CompleteStage();
+
+        private void WaitUntilReadable()
+        {
+            ValueTask<int> wait;
             try
             {
-                read = _stage._socket.ReceiveAsync(_buffer.AsMemory(), SocketFlags.None);
+                wait = _stage._socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
                 FailStage(e);
                 return;
             }
-            if (read.IsCompletedSuccessfully) Deliver(read.Result);
-            else read.AsTask().ContinueWith(_onRead, TaskContinuationOptions.ExecuteSynchronously);
+            if (wait.IsCompletedSuccessfully) Read();
+            else wait.AsTask().ContinueWith(_onReadable, TaskContinuationOptions.ExecuteSynchronously);
         }
 
-        public override void OnDownstreamFinish(Exception cause) => CompleteStage();
-
-        private void Completed(Task<int> read)
+        private void Readable(Task<int> wait)
         {
-            if (read.IsCompletedSuccessfully) Deliver(read.Result);
+            if (wait.IsCompletedSuccessfully) Read();
+            else FailStage(wait.Exception?.GetBaseException() ?? new OperationCanceledException());
+        }
+
+        private void Read()
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(_stage._readSize);
+            ValueTask<int> read;
+            try
+            {
+                read = _stage._socket.ReceiveAsync(buffer.AsMemory(0, _stage._readSize), SocketFlags.None);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                FailStage(e);
+                return;
+            }
+            if (read.IsCompletedSuccessfully) Deliver(read.Result, buffer);
+            else read.AsTask().ContinueWith(t => _onRead((t, buffer)), TaskContinuationOptions.ExecuteSynchronously);
+        }
+
+        private void Completed(Task<int> read, byte[] buffer)
+        {
+            if (read.IsCompletedSuccessfully) Deliver(read.Result, buffer);
             else FailStage(read.Exception?.GetBaseException() ?? new OperationCanceledException());
         }
 
-        private void Deliver(int count)
+        private void Deliver(int count, byte[] buffer)
         {
-            if (count == 0) CompleteStage();
-            else Push(_stage._out, (ReadOnlyMemory<byte>)_buffer.AsSpan(0, count).ToArray());
+            if (count == 0)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                CompleteStage();
+                return;
+            }
+            _expectMore = count == _stage._readSize;
+            Push(_stage._out, new TunnelChunk(buffer, count, Pooled: true));
         }
     }
 }

@@ -25,7 +25,7 @@ public sealed class TunnelTraffic
 /// </summary>
 public static class Tunnel
 {
-    public const int ReadSize = 16 * 1024;
+    public const int ReadSize = 64 * 1024;
 
     public static Task Run(Socket client, byte[] clientPrefix, Socket upstream, byte[] upstreamPrefix,
         TimeSpan idleTimeout, SharedKillSwitch killSwitch, TunnelTraffic traffic, IMaterializer materializer)
@@ -34,9 +34,9 @@ public static class Tunnel
         var toClient = new SocketSink(client, traffic.AddDown);
         var graph = RunnableGraph.FromGraph(GraphDsl.Create(toUpstream, toClient, Keep.Both, (builder, upSink, downSink) =>
         {
-            var idle = builder.Add(BidiFlow.BidirectionalIdleTimeout<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>>(idleTimeout));
-            var fromClient = builder.Add(Reader(client, clientPrefix).Via(killSwitch.Flow<ReadOnlyMemory<byte>>()));
-            var fromUpstream = builder.Add(Reader(upstream, upstreamPrefix).Via(killSwitch.Flow<ReadOnlyMemory<byte>>()));
+            var idle = builder.Add(BidiFlow.BidirectionalIdleTimeout<TunnelChunk, TunnelChunk>(idleTimeout));
+            var fromClient = builder.Add(Reader(client, clientPrefix).Via(killSwitch.Flow<TunnelChunk>()));
+            var fromUpstream = builder.Add(Reader(upstream, upstreamPrefix).Via(killSwitch.Flow<TunnelChunk>()));
             builder.From(fromClient).To(idle.Inlet1);
             builder.From(idle.Outlet1).To(upSink);
             builder.From(fromUpstream).To(idle.Inlet2);
@@ -47,11 +47,8 @@ public static class Tunnel
         return BothOrFirstFailure(up, down);
     }
 
-    private static Source<ReadOnlyMemory<byte>, NotUsed> Reader(Socket socket, byte[] prefix)
-    {
-        var source = Source.FromGraph(new SocketSource(socket, ReadSize));
-        return prefix.Length == 0 ? source : Source.Single((ReadOnlyMemory<byte>)prefix).Concat(source);
-    }
+    private static Source<TunnelChunk, NotUsed> Reader(Socket socket, byte[] prefix) =>
+        Source.FromGraph(new SocketSource(socket, prefix, ReadSize));
 
     private static async Task BothOrFirstFailure(Task up, Task down)
     {

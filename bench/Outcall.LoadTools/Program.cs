@@ -1,0 +1,29 @@
+using Outcall.LoadTools;
+
+// Usage (all traffic stays on 127.0.0.1; every loop is bounded in count and time):
+//   churn --proxy 127.0.0.1:P|direct --workers N --seconds T [--max-connections M]
+//   idle  --proxy 127.0.0.1:P --tunnels N --pid PID [--seconds T]
+//   rules --count N --out DIR
+// Results are printed as one line of key=value pairs for bench/run.sh to read.
+try
+{
+    var options = Options.Parse(args.Skip(1));
+    return args.FirstOrDefault() switch
+    {
+        "churn" => await TunnelChurn.RunAsync(options),
+        "idle" => await IdleTunnels.RunAsync(options),
+        "rules" => RuleSetWriter.Run(options),
+        _ => Usage(),
+    };
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"loadtools: {e.Message}");
+    return Usage();
+}
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: loadtools churn|idle|rules [--key value]...");
+    return 2;
+}

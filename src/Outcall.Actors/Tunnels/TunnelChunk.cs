@@ -1,0 +1,18 @@
+using System.Buffers;
+
+namespace Outcall.Tunnels;
+
+/// <summary>
+/// Bytes moving through a tunnel: the first Length bytes of Array. A pooled array belongs to the
+/// chunk until the sink has written it and gives it back; a chunk dropped by an aborted stream is
+/// left to the GC, never returned while a socket operation might still touch it.
+/// </summary>
+internal readonly record struct TunnelChunk(byte[] Array, int Length, bool Pooled)
+{
+    public ReadOnlyMemory<byte> Memory => Array.AsMemory(0, Length);
+
+    public void Release()
+    {
+        if (Pooled) ArrayPool<byte>.Shared.Return(Array);
+    }
+}
