@@ -3,11 +3,15 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
 using Akka.Configuration;
 using Akka.Event;
 using Akka.Hosting;
+using Akka.Remote.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Outcall.Cluster;
 using Outcall.Egress;
 using Outcall.Host.Admin;
 using Outcall.Proxy;
@@ -37,12 +41,14 @@ public sealed class OutcallNode : IAsyncDisposable
     public ActorSystem System { get; }
     public IActorRef RuleEngine { get; }
     public IActorRef Listener { get; }
+    /// <summary>The cluster's rule replication and fleet status; null when clustering is off.</summary>
+    public IActorRef? ClusterRules { get; }
     public ProxyMetrics Metrics { get; }
     /// <summary>Readiness for the admin API's /ready: Listening once started, Draining from the start of shutdown.</summary>
     public NodeState State { get; }
 
     private OutcallNode(IHost host, AdminServer? admin, IPEndPoint proxyEndpoint, ActorSystem system, IActorRef ruleEngine, IActorRef listener,
-        ProxyMetrics metrics, NodeState state, bool handleHangup)
+        IActorRef? clusterRules, ProxyMetrics metrics, NodeState state, bool handleHangup)
     {
         _host = host;
         _admin = admin;
@@ -52,6 +58,7 @@ public sealed class OutcallNode : IAsyncDisposable
         System = system;
         RuleEngine = ruleEngine;
         Listener = listener;
+        ClusterRules = clusterRules;
         if (handleHangup && !OperatingSystem.IsWindows())
             _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
             {
@@ -71,6 +78,7 @@ public sealed class OutcallNode : IAsyncDisposable
         var rulesSettings = RulesSettings.Create(config);
         var logSettings = LogSettings.Create(config);
         var adminSettings = AdminSettings.Create(config);
+        var clusterSettings = ClusterSettings.Create(config);
 
         var load = RuleSetLoader.Load(rulesSettings.Directory);
         if (!load.Succeeded)
@@ -97,7 +105,7 @@ public sealed class OutcallNode : IAsyncDisposable
         var state = new NodeState();
         var active = new ActiveRuleSet(load.RuleSet!);
         var guard = new DestinationGuard(resolver ?? new SystemHostResolver(), [bound]);
-        IActorRef? engine = null, listener = null;
+        IActorRef? engine = null, listener = null, clusterRules = null;
 
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddSerilog(serilog, dispose: true);
@@ -110,10 +118,22 @@ public sealed class OutcallNode : IAsyncDisposable
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             });
+            if (clusterSettings.Enabled) AddClustering(akka, clusterSettings);
             akka.WithActors((system, registry) =>
             {
                 engine = system.ActorOf(Rules.RuleEngine.PropsSupervised(active, rulesSettings, metrics: metrics), "rules");
                 registry.Register<Rules.RuleEngine>(engine);
+                if (clusterSettings.Enabled)
+                {
+                    clusterRules = system.ActorOf(RuleReplicator.Props(clusterSettings, engine, active, load, metrics), "cluster-rules");
+                    registry.Register<RuleReplicator>(clusterRules);
+                    var cluster = Akka.Cluster.Cluster.Get(system);
+                    if (clusterSettings.SeedNodes.Count == 0)
+                    {
+                        serilog.Warning("No outcall.cluster.seed-nodes: forming a new cluster at {ClusterAddress}", cluster.SelfAddress.ToString());
+                        cluster.Join(cluster.SelfAddress);
+                    }
+                }
                 var services = new ProxyServices(proxySettings, engine, rulesSettings.AskTimeout, guard, agents, metrics, pool);
                 listener = system.ActorOf(ProxyListener.Props(listenSocket, services), "proxy");
                 registry.Register<ProxyListener>(listener);
@@ -153,7 +173,7 @@ public sealed class OutcallNode : IAsyncDisposable
         {
             try
             {
-                var api = new AdminApi(new AdminBackend(engine!, metrics, state, bound, adminSettings.AskTimeout));
+                var api = new AdminApi(new AdminBackend(engine!, metrics, state, bound, adminSettings.AskTimeout, clusterRules));
                 admin = await AdminServer.StartAsync(adminListen, api, serilog).ConfigureAwait(false);
             }
             catch
@@ -166,7 +186,32 @@ public sealed class OutcallNode : IAsyncDisposable
             serilog.Information("Admin API listening on {AdminAddress}", admin.Endpoint.ToString());
         }
         state.Listening = true;
-        return new OutcallNode(host, admin, bound, actorSystem, engine!, listener!, metrics, state, handleHangup);
+        return new OutcallNode(host, admin, bound, actorSystem, engine!, listener!, clusterRules, metrics, state, handleHangup);
+    }
+
+    /// <summary>
+    /// Remoting bound to the configured address only, clustering with the split brain resolver. Leaving
+    /// the cluster is CoordinatedShutdown's cluster-leave phase, which runs after service-requests-done,
+    /// so a stopping node drains its proxy connections while still a member.
+    /// </summary>
+    private static void AddClustering(AkkaConfigurationBuilder akka, ClusterSettings settings)
+    {
+        akka.WithRemoting(new RemoteOptions
+        {
+            HostName = settings.Hostname,
+            Port = settings.Port,
+            MaxFrameSize = settings.MaximumFrameSize,
+            SendBufferSize = settings.MaximumFrameSize,
+            ReceiveBufferSize = settings.MaximumFrameSize,
+        });
+        akka.WithClustering(new ClusterOptions
+        {
+            SeedNodes = settings.SeedNodes.Select(a => a.ToString()).ToArray(),
+            Roles = settings.Roles.ToArray(),
+            SplitBrainResolver = settings.SplitBrainStrategy == SplitBrainStrategy.KeepOldest ? new KeepOldestOption() : new KeepMajorityOption(),
+        });
+        akka.AddHocon(ConfigurationFactory.ParseString(
+            $"akka.cluster.split-brain-resolver.stable-after = {(long)settings.StableAfter.TotalMilliseconds}ms"), HoconAddMode.Prepend);
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _host.WaitForShutdownAsync(cancellationToken);

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using Outcall.Cluster;
 using Outcall.Host.Admin;
 using Outcall.Host.Cli;
 using Outcall.Proxy;
@@ -29,6 +30,9 @@ public static class Program
                         .ConfigureAwait(false);
                 case RulesReloadCommand reload:
                     return await AdminCommands.RulesReloadAsync(AdminUri(reload.AdminUrl, reload.ConfigFile), Console.Out, Console.Error)
+                        .ConfigureAwait(false);
+                case ClusterStatusCommand cluster:
+                    return await AdminCommands.ClusterStatusAsync(AdminUri(cluster.AdminUrl, cluster.ConfigFile), Console.Out, Console.Error)
                         .ConfigureAwait(false);
                 case RunCommand run:
                     return await RunAsync(run).ConfigureAwait(false);
@@ -112,6 +116,7 @@ public static class Program
             _ = AgentDirectory.Create(merged);
             _ = Upstream.UpstreamPoolSettings.Create(merged);
             _ = AdminSettings.Create(merged);
+            _ = ClusterSettings.Create(merged);
             return merged;
         }
         catch (Exception e) when (e is ConfigurationException or FormatException)

@@ -33,6 +33,18 @@ public sealed class RuleEngine : ReceiveActor, IWithTimers
         private GetRuleSet() { }
     }
 
+    /// <summary>
+    /// Makes <paramref name="RuleSet"/> (validated by the sender, e.g. a set replicated from another node)
+    /// the active set; <paramref name="From"/> says where it came from, for the log. No reply.
+    /// </summary>
+    public sealed record Adopt(RuleSet RuleSet, string From);
+
+    /// <summary>
+    /// Published on the event stream after a successful reload from this node's own directory, with the
+    /// files as read: what a cluster replicates. Sets that were adopted are not republished.
+    /// </summary>
+    public sealed record LoadedFromDirectory(RuleSet RuleSet, IReadOnlyList<RuleFile> Sources);
+
     private sealed record DirectoryChanged
     {
         public static readonly DirectoryChanged Instance = new();
@@ -73,6 +85,12 @@ public sealed class RuleEngine : ReceiveActor, IWithTimers
         });
         Receive<DirectoryChanged>(_ => Timers.StartSingleTimer(DebounceTimer, Reload.Instance, _settings.WatchDebounce));
         Receive<Loaded>(OnLoaded);
+        Receive<Adopt>(adopt =>
+        {
+            Install(adopt.RuleSet);
+            _log.Info("Rules replaced by the set from {RuleOrigin}: {RuleCount} rules, hash {RuleSetHash}",
+                adopt.From, adopt.RuleSet.Rules.Count, ShortHash(adopt.RuleSet.ContentHash));
+        });
         // A loader that throws is a bug, not bad input: crash so the supervisor restarts us on the active set.
         Receive<LoadFailed>(f => throw new InvalidOperationException("rule loader failed", f.Cause));
     }
@@ -135,8 +153,8 @@ public sealed class RuleEngine : ReceiveActor, IWithTimers
         foreach (var warning in result.Warnings) _log.Warning("Rules: {Warning}", warning.ToString());
         if (result.Succeeded)
         {
-            _active.Swap(result.RuleSet!);
-            _metrics?.RuleSetLoaded(result.RuleSet!.ContentHash, result.RuleSet.LoadedAt, result.RuleSet.Rules.Count);
+            Install(result.RuleSet!);
+            Context.System.EventStream.Publish(new LoadedFromDirectory(result.RuleSet!, result.Sources));
             _log.Info("Rules reloaded from {RulesDir}: {RuleCount} rules, hash {RuleSetHash}",
                 _settings.Directory, result.RuleSet!.Rules.Count, ShortHash(result.RuleSet.ContentHash));
         }
@@ -148,6 +166,12 @@ public sealed class RuleEngine : ReceiveActor, IWithTimers
         }
         foreach (var replyTo in loaded.ReplyTo) replyTo.Tell(new ReloadResult(result.Succeeded, result, _active.Current));
         if (_reloadAgain) { _reloadAgain = false; StartLoad(); }
+    }
+
+    private void Install(RuleSet set)
+    {
+        _active.Swap(set);
+        _metrics?.RuleSetLoaded(set.ContentHash, set.LoadedAt, set.Rules.Count);
     }
 
     private void StartWatching()

@@ -11,6 +11,9 @@ public static class RuleSetLoader
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    /// <summary>At most this many files in a set given as sources (a directory is bounded by the file system).</summary>
+    internal const int MaxSourceFiles = 1000;
+
     /// <summary>
     /// Loads every *.yaml / *.yml in <paramref name="directory"/>; never throws for bad input.
     /// Every problem in every file is reported; the set is returned only when there are none.
@@ -20,16 +23,54 @@ public static class RuleSetLoader
     {
         ArgumentNullException.ThrowIfNull(directory);
         var diagnostics = new LoadDiagnostics();
-        var files = ListRuleFiles(directory, diagnostics);
+        var names = ListRuleFiles(directory, diagnostics);
+        return Compile(names, name => ReadText(directory, name, diagnostics), directory, diagnostics);
+    }
+
+    /// <summary>
+    /// Loads a set given as file texts (a set replicated from another node) exactly as <see cref="Load"/>
+    /// loads a directory holding those files: same order, same checks, same content hash. The files are
+    /// untrusted input: names that are not plain *.yaml / *.yml names, duplicates and oversized files are
+    /// reported as errors, never thrown. <paramref name="origin"/> is recorded as the set's directory.
+    /// </summary>
+    public static RuleLoadResult LoadSources(IReadOnlyList<RuleFile> files, string origin)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(origin);
+        var diagnostics = new LoadDiagnostics();
+        var contents = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (files.Count > MaxSourceFiles)
+            diagnostics.Error(origin, 0, 0, null, $"the set has {files.Count} files, more than {MaxSourceFiles}");
+        else
+        {
+            foreach (var file in files)
+            {
+                if (!IsPlainRuleFileName(file.Name))
+                    diagnostics.Error(LoadDiagnostics.Quote(file.Name), 0, 0, null, "not a plain *.yaml or *.yml file name");
+                else if (!contents.TryAdd(file.Name, file.Content))
+                    diagnostics.Error(file.Name, 0, 0, null, "the set holds two files of this name");
+            }
+        }
+        var names = contents.Keys.Order(StringComparer.Ordinal).ToList();
+        return Compile(names, name => CheckSize(name, contents[name], diagnostics), origin, diagnostics);
+    }
+
+    /// <summary>Parses, expands and compiles the named files in order; <paramref name="read"/> gives each file's text or null after reporting why not.</summary>
+    private static RuleLoadResult Compile(IReadOnlyList<string> names, Func<string, string?> read, string origin, LoadDiagnostics diagnostics)
+    {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var sources = new List<RuleFile>(names.Count);
         var loaded = new List<(CompiledRule Rule, int FileIndex, int Position)>();
         var firstDefinedAt = new Dictionary<string, (string File, int Line)>(StringComparer.Ordinal);
 
-        for (var fileIndex = 0; fileIndex < files.Count; fileIndex++)
+        for (var fileIndex = 0; fileIndex < names.Count; fileIndex++)
         {
-            var name = files[fileIndex];
+            var name = names[fileIndex];
             var firstError = diagnostics.Errors.Count;
-            if (ReadText(directory, name, hash, diagnostics) is not { } text) continue;
+            if (read(name) is not { } content) continue;
+            AppendToHash(hash, name, content);
+            sources.Add(new RuleFile(name, content));
+            var text = content.Length > 0 && content[0] == '\uFEFF' ? content[1..] : content;
             var source = RuleFileParser.Parse(name, text, diagnostics);
             var expander = new DefinitionExpander(name, source.Definitions, diagnostics);
             for (var position = 0; position < source.Rules.Count; position++)
@@ -51,9 +92,44 @@ public static class RuleSetLoader
             ? null
             : new RuleSet(
                 loaded.OrderBy(r => r.Rule.Priority).ThenBy(r => r.FileIndex).ThenBy(r => r.Position).Select(r => r.Rule).ToArray(),
-                Convert.ToHexStringLower(hash.GetHashAndReset()), directory, DateTimeOffset.UtcNow);
-        return new RuleLoadResult(result, diagnostics.Errors, diagnostics.Warnings) { Files = files };
+                Convert.ToHexStringLower(hash.GetHashAndReset()), origin, DateTimeOffset.UtcNow);
+        return new RuleLoadResult(result, diagnostics.Errors, diagnostics.Warnings) { Files = names, Sources = sources };
     }
+
+    private static bool IsRuleFileName(string name) =>
+        name.EndsWith(".yaml", StringComparison.Ordinal) || name.EndsWith(".yml", StringComparison.Ordinal);
+
+    /// <summary>A name a directory listing could have produced: a rule file name with no path or control characters in it.</summary>
+    private static bool IsPlainRuleFileName(string name) =>
+        name.Length is > 0 and <= 255 && IsRuleFileName(name) && name[0] != '.'
+        && name.IndexOfAny(['/', '\\', ':']) < 0 && !name.Any(char.IsControl);
+
+    /// <summary>
+    /// Length-prefixed name and content bytes, so no two different (name, content) sequences hash alike.
+    /// Strict UTF-8 round-trips, so this is the hash of the bytes on disk.
+    /// </summary>
+    private static void AppendToHash(IncrementalHash hash, string name, string content)
+    {
+        var nameBytes = Encoding.UTF8.GetBytes(name);
+        var contentBytes = Encoding.UTF8.GetBytes(content);
+        Span<byte> length = stackalloc byte[8];
+        BitConverter.TryWriteBytes(length, (long)nameBytes.Length);
+        hash.AppendData(length);
+        hash.AppendData(nameBytes);
+        BitConverter.TryWriteBytes(length, (long)contentBytes.Length);
+        hash.AppendData(length);
+        hash.AppendData(contentBytes);
+    }
+
+    private static string? CheckSize(string name, string content, LoadDiagnostics diagnostics)
+    {
+        if (Encoding.UTF8.GetByteCount(content) <= MaxFileBytes) return content;
+        ReportTooLarge(name, diagnostics);
+        return null;
+    }
+
+    private static void ReportTooLarge(string name, LoadDiagnostics diagnostics) =>
+        diagnostics.Error(name, 0, 0, null, $"file is larger than {MaxFileBytes / (1024 * 1024)} MiB");
 
     private static List<string> ListRuleFiles(string directory, LoadDiagnostics diagnostics)
     {
@@ -67,7 +143,7 @@ public static class RuleSetLoader
             return Directory.EnumerateFiles(directory)
                 .Select(Path.GetFileName)
                 .OfType<string>()
-                .Where(name => name.EndsWith(".yaml", StringComparison.Ordinal) || name.EndsWith(".yml", StringComparison.Ordinal))
+                .Where(IsRuleFileName)
                 .Order(StringComparer.Ordinal)
                 .ToList();
         }
@@ -78,8 +154,8 @@ public static class RuleSetLoader
         }
     }
 
-    /// <summary>The file's text, having added its name and bytes to the content hash; null after reporting why not.</summary>
-    private static string? ReadText(string directory, string name, IncrementalHash hash, LoadDiagnostics diagnostics)
+    /// <summary>The file's text as decoded (a byte order mark kept); null after reporting why not.</summary>
+    private static string? ReadText(string directory, string name, LoadDiagnostics diagnostics)
     {
         byte[] bytes;
         try
@@ -87,7 +163,7 @@ public static class RuleSetLoader
             using var stream = new FileStream(Path.Combine(directory, name), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
             if (stream.Length > MaxFileBytes)
             {
-                diagnostics.Error(name, 0, 0, null, $"file is larger than {MaxFileBytes / (1024 * 1024)} MiB");
+                ReportTooLarge(name, diagnostics);
                 return null;
             }
             bytes = new byte[stream.Length];
@@ -99,20 +175,9 @@ public static class RuleSetLoader
             return null;
         }
 
-        // Length-prefixed, so no two different (name, content) sequences hash alike.
-        var nameBytes = Encoding.UTF8.GetBytes(name);
-        Span<byte> length = stackalloc byte[8];
-        BitConverter.TryWriteBytes(length, (long)nameBytes.Length);
-        hash.AppendData(length);
-        hash.AppendData(nameBytes);
-        BitConverter.TryWriteBytes(length, (long)bytes.Length);
-        hash.AppendData(length);
-        hash.AppendData(bytes);
-
         try
         {
-            var text = StrictUtf8.GetString(bytes);
-            return text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
+            return StrictUtf8.GetString(bytes);
         }
         catch (DecoderFallbackException)
         {

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Akka.Actor;
 using Microsoft.AspNetCore.Http;
+using Outcall.Cluster;
 using Outcall.Rules;
 using Outcall.Rules.Cel;
 using Outcall.Telemetry;
@@ -12,7 +13,9 @@ using Outcall.Telemetry;
 namespace Outcall.Host.Admin;
 
 /// <summary>What the admin API reads and asks: the rule-engine actor, the metrics and the node's state.</summary>
-public sealed record AdminBackend(IActorRef RuleEngine, ProxyMetrics Metrics, NodeState State, IPEndPoint ProxyEndpoint, TimeSpan AskTimeout);
+/// <remarks><paramref name="Cluster"/> is the node's <see cref="RuleReplicator"/>, null when clustering is off.</remarks>
+public sealed record AdminBackend(IActorRef RuleEngine, ProxyMetrics Metrics, NodeState State, IPEndPoint ProxyEndpoint, TimeSpan AskTimeout,
+    IActorRef? Cluster = null);
 
 /// <summary>
 /// The admin HTTP API, routed by hand (a handful of fixed paths) so nothing logs or binds more than
@@ -81,6 +84,7 @@ public sealed class AdminApi(AdminBackend backend)
             "/api/v1/proxy" => Only(context, "GET", ProxyAsync),
             "/api/v1/rules" => Only(context, "GET", RulesAsync),
             "/api/v1/rules/reload" => Only(context, "POST", ReloadAsync),
+            "/api/v1/cluster" => Only(context, "GET", ClusterAsync),
             "/api/v1/rule/evaluate" when context.Request.Method != "GET" => Only(context, "POST", EvaluateAsync),
             "/api/v1/rule/test" when context.Request.Method != "GET" => Only(context, "POST", TestAsync),
             _ when path.StartsWith(rulePrefix, StringComparison.Ordinal) && path.Length > rulePrefix.Length
@@ -128,6 +132,14 @@ public sealed class AdminApi(AdminBackend backend)
         else
             await WriteEnvelopeAsync(context, StatusCodes.Status422UnprocessableEntity,
                 new Envelope(false, view, $"rule set rejected with {reload.Load.Errors.Count} error(s); the active set is kept")).ConfigureAwait(false);
+    }
+
+    private async Task ClusterAsync(HttpContext context)
+    {
+        if (backend.Cluster is not { } cluster)
+            throw new AdminError(StatusCodes.Status404NotFound, "clustering is off on this node (outcall.cluster.enabled)");
+        var fleet = await AskAsync<FleetStatus>(cluster, "cluster", RuleReplicator.GetFleetStatus.Instance, context.RequestAborted).ConfigureAwait(false);
+        await OkAsync(context, fleet).ConfigureAwait(false);
     }
 
     private async Task EvaluateAsync(HttpContext context)
@@ -254,21 +266,24 @@ public sealed class AdminApi(AdminBackend backend)
         await context.Response.WriteAsync(text.ToString(), context.RequestAborted).ConfigureAwait(false);
     }
 
-    private async Task<T> AskEngineAsync<T>(object message, CancellationToken cancellationToken)
+    private Task<T> AskEngineAsync<T>(object message, CancellationToken cancellationToken) =>
+        AskAsync<T>(backend.RuleEngine, "rule engine", message, cancellationToken);
+
+    private async Task<T> AskAsync<T>(IActorRef actor, string what, object message, CancellationToken cancellationToken)
     {
         try
         {
-            return await backend.RuleEngine.Ask<T>(message, backend.AskTimeout, cancellationToken).ConfigureAwait(false);
+            return await actor.Ask<T>(message, backend.AskTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (AskTimeoutException)
         {
             throw new AdminError(StatusCodes.Status503ServiceUnavailable,
-                $"rule engine did not answer within {backend.AskTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s");
+                $"{what} did not answer within {backend.AskTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s");
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // A failed or restarting engine replies with a failure, and a dead one never replies.
-            throw new AdminError(StatusCodes.Status503ServiceUnavailable, "rule engine unavailable");
+            // A failed or restarting actor replies with a failure, and a dead one never replies.
+            throw new AdminError(StatusCodes.Status503ServiceUnavailable, $"{what} unavailable");
         }
     }
 

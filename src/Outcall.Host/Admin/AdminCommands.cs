@@ -72,6 +72,42 @@ public static class AdminCommands
         }
     }
 
+    /// <summary>One line per member: address, membership status, reachability, roles, then its rule set and counters.</summary>
+    public static async Task<int> ClusterStatusAsync(Uri admin, TextWriter stdout, TextWriter stderr)
+    {
+        var answer = await CallAsync(admin, HttpMethod.Get, "api/v1/cluster", stderr).ConfigureAwait(false);
+        if (answer is not { } envelope) return 1;
+        using (envelope.Document)
+        {
+            if (!envelope.Success) return Refused(envelope, stderr);
+            var data = envelope.Data;
+            stdout.WriteLine($"self:   {Field(data, "self")}");
+            stdout.WriteLine($"leader: {Field(data, "leader")}");
+            var rows = new List<string[]> { new[] { "ADDRESS", "STATUS", "ROLES", "RULES", "HASH", "FROM", "VERSION", "REQUESTS", "BLOCKED" } };
+            var problems = new List<string>();
+            foreach (var member in Items(data, "members"))
+            {
+                var address = Field(member, "address");
+                var status = Field(member, "status") + (Field(member, "reachable") == "false" ? " (unreachable)" : "");
+                var roles = string.Join(",", Strings(member, "roles"));
+                if (member.TryGetProperty("node", out var node) && node.ValueKind == JsonValueKind.Object)
+                {
+                    var hash = Field(node, "rule_set_hash");
+                    rows.Add([address, status, roles, Field(node, "rule_count"), hash.Length > 12 ? hash[..12] : hash, Field(node, "rules_from"),
+                        Field(node, "rule_set_version"), Field(node, "total_requests"), Field(node, "total_blocked")]);
+                    if (node.TryGetProperty("rejected", out var rejected) && rejected.ValueKind == JsonValueKind.Object)
+                        problems.Add($"{address} refused rule set {Field(rejected, "version")}: {string.Join("; ", Strings(rejected, "errors"))}");
+                    if (Field(node, "not_replicated") is { Length: > 0 } notReplicated) problems.Add($"{address}: {notReplicated}");
+                }
+                else rows.Add([address, status, roles, "", "", "", "(no report yet)", "", ""]);
+            }
+            var widths = Enumerable.Range(0, rows[0].Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
+            foreach (var row in rows) stdout.WriteLine(string.Join("  ", row.Select((cell, i) => cell.PadRight(widths[i]))).TrimEnd());
+            foreach (var problem in problems) stdout.WriteLine($"problem: {problem}");
+            return 0;
+        }
+    }
+
     private sealed record Envelope(JsonDocument Document, bool Success, JsonElement Data, string? Error);
 
     /// <summary>One request; null (the reason printed as one line) when there is no envelope to read.</summary>
@@ -128,6 +164,14 @@ public static class AdminCommands
         JsonValueKind.Null => "",
         _ => value.GetRawText(),
     };
+
+    private static string Field(JsonElement data, string name) =>
+        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var value) ? Scalar(value) : "";
+
+    private static IEnumerable<JsonElement> Items(JsonElement data, string name) =>
+        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray()
+            : [];
 
     private static IEnumerable<string> Strings(JsonElement data, string name) =>
         data.TryGetProperty(name, out var list) && list.ValueKind == JsonValueKind.Array

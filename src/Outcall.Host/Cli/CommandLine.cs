@@ -20,6 +20,9 @@ public sealed record ProxyStatusCommand(string? AdminUrl, string? ConfigFile) : 
 /// <summary>`outcall rules reload [--admin URL] [--config FILE]`: reload a running node's rules through its admin API.</summary>
 public sealed record RulesReloadCommand(string? AdminUrl, string? ConfigFile) : Command;
 
+/// <summary>`outcall cluster status [--admin URL] [--config FILE]`: the cluster's members and their rule sets, from a node's admin API.</summary>
+public sealed record ClusterStatusCommand(string? AdminUrl, string? ConfigFile) : Command;
+
 public sealed record HelpCommand : Command;
 
 public static class CommandLine
@@ -32,6 +35,7 @@ public static class CommandLine
                outcall rules test --expr CEL --context JSON
                outcall rules reload [--admin URL] [--config FILE]
                outcall proxy status [--admin URL] [--config FILE]
+               outcall cluster status [--admin URL] [--config FILE]
         """;
 
     public static Command Parse(string[] args)
@@ -51,6 +55,10 @@ public static class CommandLine
                 if (rest.Length == 0 || rest[0] != "status") throw new UsageException("usage: outcall proxy status [--admin URL] [--config FILE]");
                 var status = Options(rest[1..], "--admin", "--config");
                 return new ProxyStatusCommand(status.GetValueOrDefault("--admin"), status.GetValueOrDefault("--config"));
+            case "cluster":
+                if (rest.Length == 0 || rest[0] != "status") throw new UsageException("usage: outcall cluster status [--admin URL] [--config FILE]");
+                var cluster = Options(rest[1..], "--admin", "--config");
+                return new ClusterStatusCommand(cluster.GetValueOrDefault("--admin"), cluster.GetValueOrDefault("--config"));
             case "rules" when rest.Length > 0 && rest[0] == "reload":
                 var reload = Options(rest[1..], "--admin", "--config");
                 return new RulesReloadCommand(reload.GetValueOrDefault("--admin"), reload.GetValueOrDefault("--config"));
@@ -61,7 +69,7 @@ public static class CommandLine
                 if (configIndex + 1 >= rest.Length) throw new UsageException("--config needs a value");
                 return new RulesCliCommand([.. rest[..configIndex], .. rest[(configIndex + 2)..]], rest[configIndex + 1]);
             default:
-                throw new UsageException($"unknown command '{verb}' (try: run, env, rules, proxy)");
+                throw new UsageException($"unknown command '{verb}' (try: run, env, rules, proxy, cluster)");
         }
     }
 
