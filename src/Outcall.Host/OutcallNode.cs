@@ -7,6 +7,7 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Configuration;
 using Akka.Event;
+using Akka.Streams;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -134,7 +135,7 @@ public sealed class OutcallNode : IAsyncDisposable
                         cluster.Join(cluster.SelfAddress);
                     }
                 }
-                var services = new ProxyServices(proxySettings, engine, rulesSettings.AskTimeout, guard, agents, metrics, pool);
+                var services = new ProxyServices(proxySettings, engine, rulesSettings.AskTimeout, guard, agents, metrics, pool, system.Materializer(namePrefix: "tunnel"));
                 listener = system.ActorOf(ProxyListener.Props(listenSocket, services), "proxy");
                 registry.Register<ProxyListener>(listener);
                 var proxy = listener;

@@ -529,7 +529,7 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
         var traffic = new TunnelTraffic();
         _tunnel = traffic;
         _metrics.TunnelOpened();
-        Tunnel.Run(_client, clientPrefix, _upstream!, upstreamPrefix, _settings.IdleTimeout, _killSwitch, traffic, Context.Materializer())
+        Tunnel.Run(_client, clientPrefix, _upstream!, upstreamPrefix, _settings.IdleTimeout, _killSwitch, traffic, _services.Materializer)
             .PipeTo(Self, success: () => new TunnelEnded(null), failure: e => new TunnelEnded(e));
         Become(() =>
         {
