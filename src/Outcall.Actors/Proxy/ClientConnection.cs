@@ -263,8 +263,8 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
     {
         var request = _request!;
         _metrics.RequestBlocked(KindOf(request), kind);
-        _log.Warning("BLOCK {ClientIp} agent={Agent} {Method} {Host}:{Port}{Path} rule={RuleId} file={RuleFile} reason={Reason} in {DurationMs} ms",
-            [ClientIp, _agent, request.Method, _context!.NetworkHostname, request.Port, LoggedPath(request), ruleId ?? "", ruleFile ?? "", reason,
+        _log.Warning("{Decision} {ClientIp} agent={Agent} {Method} {Host}:{Port}{Path} rule={RuleId} file={RuleFile} reason={Reason} in {DurationMs} ms",
+            ["BLOCK", ClientIp, _agent, request.Method, _context!.NetworkHostname, request.Port, LoggedPath(request), ruleId ?? "", ruleFile ?? "", reason,
              ElapsedMs()]);
         // After a refused CONNECT or Upgrade, or with a body we did not read, nothing more from this client is parsed.
         var close = request.TargetForm == TargetForm.Authority || request.Upgrade is not null
@@ -278,8 +278,9 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
         var request = _request!;
         var verdict = _verdict!;
         _metrics.RequestAllowed(KindOf(request));
-        _log.Debug("ALLOW {ClientIp} agent={Agent} {Method} {Host}:{Port}{Path} rule={RuleId} file={RuleFile} in {DurationMs} ms",
-            [ClientIp, _agent, request.Method, _context!.NetworkHostname, request.Port, LoggedPath(request), verdict.RuleId ?? "", verdict.File ?? "",
+        if (!_log.IsDebugEnabled) return;
+        _log.Debug("{Decision} {ClientIp} agent={Agent} {Method} {Host}:{Port}{Path} rule={RuleId} file={RuleFile} in {DurationMs} ms",
+            ["ALLOW", ClientIp, _agent, request.Method, _context!.NetworkHostname, request.Port, LoggedPath(request), verdict.RuleId ?? "", verdict.File ?? "",
              ElapsedMs()]);
     }
 
@@ -388,9 +389,11 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
     private void OnExchangeDone(ExchangeDone message)
     {
         var outcome = message.Outcome;
+        var request = _request!;
         _metrics.AddBytes(outcome.BytesUp, outcome.BytesDown);
-        _log.Debug("Exchange {ClientIp} {Method} {Host}:{Port}{Path} ended {End} status={Status} up={BytesUp} down={BytesDown}",
-            [ClientIp, _request!.Method, _request.Host, _request.Port, LoggedPath(_request), outcome.End, outcome.Status, outcome.BytesUp, outcome.BytesDown]);
+        if (_log.IsDebugEnabled)
+            _log.Debug("Exchange {ClientIp} {Method} {Host}:{Port}{Path} ended {End} status={Status} up={BytesUp} down={BytesDown}",
+                [ClientIp, request.Method, request.Host, request.Port, LoggedPath(request), outcome.End, outcome.Status, outcome.BytesUp, outcome.BytesDown]);
         switch (outcome.End)
         {
             case ExchangeEnd.Upgraded:
@@ -398,13 +401,13 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
                 return;
             case ExchangeEnd.NotSent:
                 _metrics.Retry();
-                _log.Debug("Reused connection to {Host}:{Port} failed before sending; retrying {Method} on a fresh one", _request.Host, _request.Port, _request.Method);
+                _log.Debug("Reused connection to {Host}:{Port} failed before sending; retrying {Method} on a fresh one", request.Host, request.Port, request.Method);
                 DropUpstream();
                 ConnectFresh();
                 return;
             case ExchangeEnd.Aborted:
                 _metrics.UpstreamError(outcome.Status == 504 ? UpstreamErrorKind.Timeout : UpstreamErrorKind.Protocol);
-                _log.Info("Exchange with {Host}:{Port} for {ClientIp} aborted: {Problem}", _request!.Host, _request.Port, ClientIp, outcome.Problem);
+                _log.Info("Exchange with {Host}:{Port} for {ClientIp} aborted: {Problem}", request.Host, request.Port, ClientIp, outcome.Problem);
                 Context.Stop(Self);
                 return;
         }
@@ -512,8 +515,8 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
             if (!verdict.IsAllowed)
             {
                 _metrics.RequestBlocked(RequestKind.Connect, BlockReason.ServerName);
-                _log.Warning("BLOCK {ClientIp} agent={Agent} CONNECT {Host}:{Port} by SNI {ServerName} rule={RuleId} file={RuleFile} reason={Reason}",
-                    [ClientIp, _agent, _request!.Host, _request.Port, _context!.NetworkHostname, verdict.RuleId ?? "", verdict.File ?? "", verdict.Reason]);
+                _log.Warning("{Decision} {ClientIp} agent={Agent} CONNECT {Host}:{Port} by SNI {ServerName} rule={RuleId} file={RuleFile} reason={Reason}",
+                    ["BLOCK", ClientIp, _agent, _request!.Host, _request.Port, _context!.NetworkHostname, verdict.RuleId ?? "", verdict.File ?? "", verdict.Reason]);
                 Context.Stop(Self);
                 return;
             }

@@ -57,6 +57,9 @@ public sealed class VerdictSpecs() : ProxiedUpstreamSpecs(Rules)
         var line = await Proxy.Log.WaitForLineAsync(l => l.Contains("\"RuleId\":\"block-admin-path\""));
         var json = System.Text.Json.JsonDocument.Parse(line).RootElement;
         Assert.Equal("Warning", json.GetProperty("@l").GetString());
+        Assert.Equal("BLOCK", json.GetProperty("Decision").GetString());
+        Assert.Equal("rules.yaml", json.GetProperty("RuleFile").GetString());
+        Assert.True(json.GetProperty("DurationMs").GetInt64() >= 0);
         Assert.Equal("127.0.0.1", json.GetProperty("ClientIp").GetString());
         Assert.Equal("allowed.test", json.GetProperty("Host").GetString());
         Assert.Equal(Upstream.Port, json.GetProperty("Port").GetInt32());
