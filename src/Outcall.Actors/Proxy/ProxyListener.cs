@@ -12,7 +12,7 @@ namespace Outcall.Proxy;
 /// connections finish for the grace period, then stops the rest (FR-015 / EC-013).
 /// A failing connection actor is stopped alone; the listener carries on.
 /// </summary>
-public sealed class ProxyListener : ReceiveActor
+public sealed class ProxyListener : ReceiveActor, IWithTimers
 {
     /// <summary>The reply is the bound <see cref="IPEndPoint"/>.</summary>
     public sealed record GetBoundEndpoint
@@ -28,6 +28,14 @@ public sealed class ProxyListener : ReceiveActor
 
     private sealed record Accepted(Socket Socket);
     private sealed record AcceptFailed(Exception Cause);
+    private sealed record ResumeAccepting
+    {
+        public static readonly ResumeAccepting Instance = new();
+        private ResumeAccepting() { }
+    }
+
+    private static readonly TimeSpan AcceptBackoff = TimeSpan.FromMilliseconds(200);
+
     private sealed record GraceOver
     {
         public static readonly GraceOver Instance = new();
@@ -35,10 +43,13 @@ public sealed class ProxyListener : ReceiveActor
     }
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    public ITimerScheduler Timers { get; set; } = null!;
     private readonly Socket _listenSocket;
     private readonly ProxyServices _services;
     private readonly IPEndPoint _bound;
     private int _connectionCount;
+    private readonly int _maxConnections;
     private IActorRef? _drainRequester;
     private int _atDrainStart;
     private ICancelable? _graceTimer;
@@ -50,14 +61,27 @@ public sealed class ProxyListener : ReceiveActor
         _listenSocket = boundSocket;
         _services = services;
         _bound = (IPEndPoint)boundSocket.LocalEndPoint!;
+        _maxConnections = OpenFileLimit.ConnectionsAllowed(services.Settings.MaxConnections);
 
         Receive<GetBoundEndpoint>(_ => Sender.Tell(_bound));
         Receive<Accepted>(OnAccepted);
         Receive<AcceptFailed>(failed =>
         {
             if (_drainRequester is not null) return;
+            if (failed.Cause is SocketException { SocketErrorCode: SocketError.TooManyOpenSockets })
+            {
+                // Out of file descriptors: retrying at once would spin. Wait for connections to close.
+                _log.Error("Out of file descriptors accepting on {ListenAddress}; raise the open-file limit (ulimit -n) above twice max-connections",
+                    _bound.ToString());
+                Timers.StartSingleTimer("accept-backoff", ResumeAccepting.Instance, AcceptBackoff);
+                return;
+            }
             _log.Warning("Accept failed on {ListenAddress}: {Failure}", _bound.ToString(), failed.Cause.Message);
             AcceptNext();
+        });
+        Receive<ResumeAccepting>(_ =>
+        {
+            if (_drainRequester is null) AcceptNext();
         });
         Receive<Terminated>(_ =>
         {
@@ -100,6 +124,9 @@ public sealed class ProxyListener : ReceiveActor
     protected override void PreStart()
     {
         _log.Info("Outcall proxy listening on {ListenAddress}", _bound.ToString());
+        if (_maxConnections < _services.Settings.MaxConnections)
+            _log.Warning("Open-file limit {OpenFileLimit} allows {EffectiveMaxConnections} of max-connections {MaxConnections} (two sockets per client); raise ulimit -n",
+                OpenFileLimit.Soft(), _maxConnections, _services.Settings.MaxConnections);
         AcceptNext();
     }
 
@@ -120,9 +147,9 @@ public sealed class ProxyListener : ReceiveActor
         }
         AcceptNext();
         socket.NoDelay = true;
-        if (_connectionCount >= _services.Settings.MaxConnections)
+        if (_connectionCount >= _maxConnections)
         {
-            _log.Warning("Connection limit {MaxConnections} reached; refusing {ClientIp} with 503", _services.Settings.MaxConnections,
+            _log.Warning("Connection limit {MaxConnections} reached; refusing {ClientIp} with 503", _maxConnections,
                 (socket.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "?");
             _ = RefuseAsync(socket);
             return;

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 
+using Outcall.Tests.Proxy;
+
 namespace Outcall.Tests.Cli;
 
 /// <summary>The real `outcall` executable as an operator runs it: exit codes, env, start, SIGTERM drain.</summary>
@@ -119,6 +121,54 @@ public sealed class OutcallProcessSpecs
         // The health check's keep-alive connection may still be open: it is drained, not cut.
         Assert.Matches(@"Shutdown drained [01] connection\(s\) and cut 0", rest);
         Assert.Equal("", (await stderr).Trim());
+    }
+
+    [Fact]
+    public async Task Under_a_small_open_file_limit_the_proxy_caps_connections_with_503_instead_of_running_out()
+    {
+        // The real binary under ulimit -n 256: (256 - 128 reserved) / 2 = 64 clients at most.
+        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add($"ulimit -n 256 && exec dotnet '{OutcallDll}' --config '{NoAdminConfig}' --listen 127.0.0.1:0 --rules-dir /nonexistent-outcall-rules");
+        using var process = Process.Start(info)!;
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = Task.Run(async () =>
+        {
+            while (await process.StandardOutput.ReadLineAsync() is { } line)
+            {
+                output.Enqueue(line);
+                var match = Regex.Match(line, @"listening on 127\.0\.0\.1:(\d+)");
+                if (match.Success) listening.TrySetResult(int.Parse(match.Groups[1].Value));
+            }
+        });
+        var clients = new List<Socket>();
+        try
+        {
+            var port = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            for (var i = 0; i < 100; i++)
+            {
+                var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                clients.Add(client);
+            }
+            // Clients past the cap are told so; the ones inside it are held, silent.
+            var refused = await RawIo.ReadUntilCloseAsync(clients[^1], TimeSpan.FromSeconds(30));
+            Assert.StartsWith("HTTP/1.1 503", refused);
+            foreach (var client in clients) client.Dispose();
+
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            var health = await http.GetStringAsync($"http://127.0.0.1:{port}/outcall-health");
+            Assert.Contains("\"status\":\"ok\"", health);
+            Assert.False(process.HasExited);
+            Assert.Contains(output, l => l.Contains("Open-file limit 256 allows 64 of max-connections 1024"));
+        }
+        finally
+        {
+            foreach (var client in clients) client.Dispose();
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]

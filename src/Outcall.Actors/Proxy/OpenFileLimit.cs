@@ -1,0 +1,34 @@
+namespace Outcall.Proxy;
+
+/// <summary>
+/// The process's open-file limit, where the platform tells it (Linux: /proc/self/limits). Running out
+/// of descriptors must not happen: the runtime itself needs them (loading an assembly, say) and fails
+/// hard without. So the connection limit is held below what the descriptors allow.
+/// </summary>
+internal static class OpenFileLimit
+{
+    /// <summary>Descriptors kept for the runtime, logs, rules files, the admin API and the cluster.</summary>
+    private const int Reserve = 128;
+
+    /// <summary>max-connections, or fewer when each client's two sockets would not fit in the limit.</summary>
+    public static int ConnectionsAllowed(int configured) =>
+        Soft() is { } limit ? (int)Math.Clamp((limit - Reserve) / 2, 1, configured) : configured;
+
+    public static long? Soft()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/limits"))
+            {
+                if (!line.StartsWith("Max open files", StringComparison.Ordinal)) continue;
+                var fields = line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                return fields.Length > 0 && long.TryParse(fields[0], out var soft) ? soft : null;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not Linux, or not readable: nothing to warn about.
+        }
+        return null;
+    }
+}
