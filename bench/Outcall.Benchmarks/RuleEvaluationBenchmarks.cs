@@ -6,7 +6,8 @@ namespace Outcall.Benchmarks;
 
 /// <summary>
 /// RuleSet.Evaluate on realistic sets of 1 and 1,000 rules (S003 budget: 50 ms, "far below" with 1000+ rules).
-/// A matching host hits the hostname index; an unknown host runs every rule the index cannot rule out.
+/// A matching host hits the hostname index, a suffix host the suffix index (`endsWith(".svc27.internal")`, the last priority band);
+/// an unknown host runs every rule the index cannot rule out.
 /// </summary>
 [MemoryDiagnoser]
 [ShortRunJob]
@@ -16,6 +17,7 @@ public class RuleEvaluationBenchmarks
 
     private readonly EvaluationContext _indexedHost = Request("host0.example.com", "/api/v1/items", EvaluationContext.EmptyMap);
     private readonly EvaluationContext _headerCheck = Request("registry.npmjs.org", "/left-pad", new Dictionary<string, string> { ["user-agent"] = "npm/3.1" });
+    private readonly EvaluationContext _suffixHost = Request("api.svc27.internal", "/", EvaluationContext.EmptyMap);
     private readonly EvaluationContext _unknownHost = Request("nowhere.example.org", "/", EvaluationContext.EmptyMap);
 
     [Params(1, 1000)]
@@ -42,6 +44,9 @@ public class RuleEvaluationBenchmarks
 
     [Benchmark]
     public Verdict HeaderCheck() => _rules.Evaluate(_headerCheck).Verdict;
+
+    [Benchmark]
+    public Verdict SuffixHost() => _rules.Evaluate(_suffixHost).Verdict;
 
     [Benchmark]
     public Verdict UnknownHost() => _rules.Evaluate(_unknownHost).Verdict;

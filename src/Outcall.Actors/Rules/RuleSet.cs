@@ -42,7 +42,7 @@ public sealed class RuleSet
     {
         ArgumentNullException.ThrowIfNull(context);
         List<RuleWarning>? warnings = null;
-        var candidates = _index.For(context.NetworkHostname);
+        var candidates = _index.For(context.NetworkHostname, context.NetworkPort);
         while (candidates.MoveNext())
         {
             var ruleIndex = candidates.Current;

@@ -85,6 +85,16 @@ public abstract class CelProgram
     /// never returns true.
     /// </summary>
     public abstract IReadOnlySet<string>? RequiredLiteralValues(int slot);
+    /// <summary>
+    /// The general form of <see cref="RequiredLiteralValues"/>: when the condition can only be true if the
+    /// variable <paramref name="slot"/> equals one of some string or int literals or ends with one of some
+    /// string literals (e.g. `network.hostname.endsWith(".a") &amp;&amp; ...`, `network.port == 443`), that
+    /// requirement; otherwise null. Used to index rules by hostname suffix and port. Must be sound: if the
+    /// variable's value does not meet a non-null requirement, Evaluate never returns true. The default
+    /// reports what RequiredLiteralValues knows.
+    /// </summary>
+    public virtual CelValueRequirement? ValueRequirement(int slot) =>
+        RequiredLiteralValues(slot) is { } values ? CelValueRequirement.OneOf(values) : null;
 }
 
 public static class CelCompiler

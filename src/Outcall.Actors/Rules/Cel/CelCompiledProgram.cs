@@ -20,5 +20,8 @@ internal sealed class CelCompiledProgram(string source, CelType resultType, CelN
         }
     }
 
-    public override IReadOnlySet<string>? RequiredLiteralValues(int slot) => CelLiteralHints.RequiredValues(root, slot);
+    public override IReadOnlySet<string>? RequiredLiteralValues(int slot) =>
+        ValueRequirement(slot) is { IsExactStrings: true } requirement ? requirement.Strings : null;
+
+    public override CelValueRequirement? ValueRequirement(int slot) => CelLiteralHints.Requirement(root, slot);
 }
