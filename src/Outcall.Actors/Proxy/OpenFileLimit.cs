@@ -7,12 +7,31 @@ namespace Outcall.Proxy;
 /// </summary>
 internal static class OpenFileLimit
 {
-    /// <summary>Descriptors kept for the runtime, logs, rules files, the admin API and the cluster.</summary>
-    private const int Reserve = 128;
+    /// <summary>Headroom above what is open at start: 64 refusals in flight, and assemblies loaded later, rules files, admin, cluster.</summary>
+    private const int Headroom = 128;
 
-    /// <summary>max-connections, or fewer when each client's two sockets would not fit in the limit.</summary>
-    public static int ConnectionsAllowed(int configured) =>
-        Soft() is { } limit ? (int)Math.Clamp((limit - Reserve) / 2, 1, configured) : configured;
+    /// <summary>
+    /// max-connections, or fewer when each client's two sockets would not fit in the limit next to what
+    /// the process already holds (the runtime keeps one descriptor per loaded assembly).
+    /// </summary>
+    public static int ConnectionsAllowed(int configured)
+    {
+        if (Soft() is not { } limit) return configured;
+        var openNow = OpenNow() ?? 0;
+        return (int)Math.Clamp((limit - openNow - Headroom) / 2, 1, configured);
+    }
+
+    private static int? OpenNow()
+    {
+        try
+        {
+            return Directory.GetFiles("/proc/self/fd").Length;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     public static long? Soft()
     {

@@ -49,6 +49,8 @@ public sealed class ProxyListener : ReceiveActor, IWithTimers
     private readonly ProxyServices _services;
     private readonly IPEndPoint _bound;
     private int _connectionCount;
+    private int _refusing;
+    private const int MaxRefusalsInFlight = 64;
     private readonly int _maxConnections;
     private IActorRef? _drainRequester;
     private int _atDrainStart;
@@ -151,7 +153,14 @@ public sealed class ProxyListener : ReceiveActor, IWithTimers
         {
             _log.Warning("Connection limit {MaxConnections} reached; refusing {ClientIp} with 503", _maxConnections,
                 (socket.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "?");
-            _ = RefuseAsync(socket);
+            // Each refusal holds its socket through the lingering close; a flood of them must not exhaust descriptors.
+            if (Interlocked.Increment(ref _refusing) > MaxRefusalsInFlight)
+            {
+                Interlocked.Decrement(ref _refusing);
+                socket.Dispose();
+                return;
+            }
+            _ = RefuseAsync(socket).ContinueWith(_ => Interlocked.Decrement(ref _refusing), TaskScheduler.Default);
             return;
         }
         try
