@@ -75,4 +75,17 @@ public sealed record HeadModel(string Method, string Host, int? Port, string Pat
         from length in Gen.Choose(0, int.MaxValue)
         let allowedFraming = method == "GET" || (framing == BodyFraming.Chunked && minor == 0) ? BodyFraming.None : framing
         select new HeadModel(method, host, port, path, minor, fields, allowedFraming, allowedFraming == BodyFraming.ContentLength ? length : 0);
+
+    /// <summary>Overwrites or inserts bytes at the given positions (wrapped to the head's length).</summary>
+    public static byte[] Mutate(byte[] head, IEnumerable<(int, byte)> edits, bool insert)
+    {
+        var bytes = head.ToList();
+        foreach (var (at, value) in edits)
+        {
+            var index = at % bytes.Count;
+            if (insert) bytes.Insert(index, value);
+            else bytes[index] = value;
+        }
+        return [.. bytes];
+    }
 }

@@ -16,19 +16,7 @@ public class HeadParserProperties
         from model in HeadModel.Generator
         from edits in Gen.ListOf(Gen.Zip(Gen.Choose(0, 10_000), Gen.Elements(Interesting)), 6)
         from insert in Gen.Elements(true, false)
-        select Mutate(model.Write(), edits, insert));
-
-    private static byte[] Mutate(byte[] head, IEnumerable<(int, byte)> edits, bool insert)
-    {
-        var bytes = head.ToList();
-        foreach (var (at, value) in edits)
-        {
-            var index = at % bytes.Count;
-            if (insert) bytes.Insert(index, value);
-            else bytes[index] = value;
-        }
-        return [.. bytes];
-    }
+        select HeadModel.Mutate(model.Write(), edits, insert));
 
     private static bool IsWellFormedResult<T>(HeadParseResult<T> result, int length) where T : class => result.Status switch
     {

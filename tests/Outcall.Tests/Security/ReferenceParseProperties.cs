@@ -21,19 +21,7 @@ public sealed class ReferenceParseProperties
         from model in HeadModel.Generator
         from edits in Gen.ListOf(Gen.Zip(Gen.Choose(0, 10_000), Gen.Elements(Hostile)), 3)
         from insert in Gen.Elements(true, false)
-        select Mutate(model.Write(), edits, insert);
-
-    private static byte[] Mutate(byte[] head, IEnumerable<(int, byte)> edits, bool insert)
-    {
-        var bytes = head.ToList();
-        foreach (var (at, value) in edits)
-        {
-            var index = at % bytes.Count;
-            if (insert) bytes.Insert(index, value);
-            else bytes[index] = value;
-        }
-        return [.. bytes];
-    }
+        select HeadModel.Mutate(model.Write(), edits, insert);
 
     [Property(MaxTest = 1000)]
     public Property A_mutated_head_in_any_split_is_either_rejected_or_exactly_its_reference_reading() =>
