@@ -49,6 +49,7 @@ public sealed class ProxyListener : ReceiveActor, IWithTimers
     private readonly ProxyServices _services;
     private readonly IPEndPoint _bound;
     private int _connectionCount;
+    private readonly Dictionary<IActorRef, Socket> _clientSockets = new();
     private int _refusing;
     private const int MaxRefusalsInFlight = 64;
     private readonly int _maxConnections;
@@ -58,8 +59,12 @@ public sealed class ProxyListener : ReceiveActor, IWithTimers
     private bool _drainReplied;
     private int _cut;
 
-    public ProxyListener(Socket boundSocket, ProxyServices services)
+    private readonly Func<Socket, ProxyServices, Props> _connectionProps;
+
+    /// <param name="connectionProps">What serves one client; <see cref="ClientConnection"/> unless a spec supplies its own.</param>
+    public ProxyListener(Socket boundSocket, ProxyServices services, Func<Socket, ProxyServices, Props>? connectionProps = null)
     {
+        _connectionProps = connectionProps ?? ClientConnection.Props;
         _listenSocket = boundSocket;
         _services = services;
         _bound = (IPEndPoint)boundSocket.LocalEndPoint!;
@@ -85,8 +90,10 @@ public sealed class ProxyListener : ReceiveActor, IWithTimers
         {
             if (_drainRequester is null) AcceptNext();
         });
-        Receive<Terminated>(_ =>
+        Receive<Terminated>(terminated =>
         {
+            // Whatever ended the connection actor (even a failure before PostStop could run), its client is closed.
+            if (_clientSockets.Remove(terminated.ActorRef, out var client)) client.Dispose();
             _connectionCount--;
             if (_drainRequester is not null && _connectionCount == 0) FinishDrain();
         });
@@ -117,8 +124,8 @@ public sealed class ProxyListener : ReceiveActor, IWithTimers
         }
     }
 
-    public static Props Props(Socket boundSocket, ProxyServices services) =>
-        Akka.Actor.Props.Create(() => new ProxyListener(boundSocket, services));
+    public static Props Props(Socket boundSocket, ProxyServices services, Func<Socket, ProxyServices, Props>? connectionProps = null) =>
+        Akka.Actor.Props.Create(() => new ProxyListener(boundSocket, services, connectionProps));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(_ => Directive.Stop);
@@ -165,8 +172,9 @@ public sealed class ProxyListener : ReceiveActor, IWithTimers
         }
         try
         {
-            var connection = Context.ActorOf(ClientConnection.Props(socket, _services));
+            var connection = Context.ActorOf(_connectionProps(socket, _services));
             Context.Watch(connection);
+            _clientSockets[connection] = socket;
             _connectionCount++;
         }
         catch (Exception e)
