@@ -158,10 +158,13 @@ public sealed class ConnectTunnelSpecs : IAsyncLifetime
     {
         await using var upstream = new RawUpstream(async (socket, _) =>
         {
+            // Once a byte has crossed the tunnel the upstream answers and drops the connection.
+            await socket.ReceiveAsync(new byte[1], SocketFlags.None);
             await socket.SendAsync("bye"u8.ToArray(), SocketFlags.None);
             socket.Close(0);
         });
         using var socket = await ConnectAsync($"upstream.test:{upstream.Port}");
+        await socket.SendAsync("\u0001"u8.ToArray(), SocketFlags.None);
         var received = await RawIo.ReadBytesUntilCloseAsync(socket, TimeSpan.FromSeconds(10));
         Assert.Equal("bye", Encoding.ASCII.GetString(received));
     }
