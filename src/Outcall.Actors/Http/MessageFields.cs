@@ -15,6 +15,22 @@ internal static class MessageFields
     }
 
     /// <summary>
+    /// The checks every message's framing passes first (RFC 9112 §6): a valid Content-Length, a valid
+    /// Transfer-Encoding list, never both, and no Transfer-Encoding in HTTP/1.0 (§6.1: faulty framing).
+    /// </summary>
+    public static string? TryFramingFields(List<HeaderField> fields, int versionMinor, string messageKind,
+        out long? declared, out List<string>? codings)
+    {
+        codings = null;
+        var error = TryContentLength(fields, out declared);
+        if (error is not null) return error;
+        error = TryTransferCodings(fields, out codings);
+        if (error is not null || codings is null) return error;
+        if (versionMinor == 0) return $"Transfer-Encoding in an HTTP/1.0 {messageKind}";
+        return declared is not null ? "both Content-Length and Transfer-Encoding" : null;
+    }
+
+    /// <summary>
     /// Content-Length = 1*DIGIT fitting a long. A second Content-Length field is refused even with
     /// the same value (HTTP-PITFALLS: duplicates are a smuggling vector), as is a list ("1000,1000").
     /// </summary>

@@ -156,14 +156,10 @@ public static class RequestHeadParser
     {
         framing = BodyFraming.None;
         contentLength = 0;
-        var error = MessageFields.TryContentLength(fields, out var declared);
-        if (error is not null) return error;
-        error = MessageFields.TryTransferCodings(fields, out var codings);
+        var error = MessageFields.TryFramingFields(fields, versionMinor, "request", out var declared, out var codings);
         if (error is not null) return error;
         if (codings is not null)
         {
-            if (versionMinor == 0) return "Transfer-Encoding in an HTTP/1.0 request";
-            if (declared is not null) return "both Content-Length and Transfer-Encoding";
             if (!MessageFields.IsChunkedLast(codings)) return "Transfer-Encoding must end with a single chunked";
             framing = BodyFraming.Chunked;
         }

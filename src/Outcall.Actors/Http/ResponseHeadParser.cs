@@ -92,17 +92,10 @@ public static class ResponseHeadParser
     {
         framing = BodyFraming.None;
         contentLength = 0;
-        var error = MessageFields.TryContentLength(fields, out var declared);
+        var error = MessageFields.TryFramingFields(fields, versionMinor, "response", out var declared, out var codings);
         if (error is not null) return error;
-        error = MessageFields.TryTransferCodings(fields, out var codings);
-        if (error is not null) return error;
-        if (codings is not null)
-        {
-            // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing.
-            if (versionMinor == 0) return "Transfer-Encoding in an HTTP/1.0 response";
-            if (declared is not null) return "both Content-Length and Transfer-Encoding";
-            if (MessageFields.ContainsChunked(codings) && !MessageFields.IsChunkedLast(codings)) return "chunked is not the final coding";
-        }
+        if (codings is not null && MessageFields.ContainsChunked(codings) && !MessageFields.IsChunkedLast(codings))
+            return "chunked is not the final coding";
         var bodiless = requestMethod == "HEAD" || statusCode is < 200 or 204 or 304
                        || (requestMethod == "CONNECT" && statusCode is >= 200 and < 300);
         if (bodiless) return null;
