@@ -104,7 +104,7 @@ public sealed class ChunkedDecoder
                 return AddTrailerByte(b);
             case State.TrailerLf:
                 if (b != Lf) return "trailer line not ended by CRLF";
-                var fieldError = HeadLines.TryParseField(_trailerLine.AsSpan(0, _trailerLineLength), out _);
+                var fieldError = HeadLines.CheckField(_trailerLine.AsSpan(0, _trailerLineLength), out _);
                 return fieldError ?? Go(State.TrailerStart);
             case State.FinalLf:
                 return b == Lf ? Go(State.Done) : "chunked body not ended by CRLF";

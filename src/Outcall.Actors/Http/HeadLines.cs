@@ -4,6 +4,8 @@ namespace Outcall.Http;
 
 internal enum LineScan { Line, NeedMore, BareCr, BareLf }
 
+internal enum FieldScan { Complete, NeedMore, TooMany, Invalid }
+
 /// <summary>
 /// Line and field-line rules shared by request heads, response heads and chunked trailers
 /// (RFC 9112 §2.2, §5): lines end in CRLF only, no obs-fold, name = token directly followed by
@@ -39,25 +41,85 @@ internal static class HeadLines
         _ => "malformed line",
     };
 
-    /// <summary>Parses one non-empty field line; returns an error reason (never echoing the line) or null.</summary>
-    public static string? TryParseField(ReadOnlySpan<byte> line, out HeaderField field)
+    /// <summary>
+    /// Validates the field lines from <paramref name="start"/> without allocating, so a client feeding a
+    /// head byte by byte costs a scan per read, not a list of strings. Client fields also may not use
+    /// the reserved x-outcall- prefix or a framing look-alike name. Complete: <paramref name="headEnd"/>
+    /// is just after the empty line.
+    /// </summary>
+    public static FieldScan ScanFields(ReadOnlySpan<byte> window, int start, bool clientFields, out int headEnd, out string? error)
     {
-        field = default;
+        headEnd = 0;
+        error = null;
+        var pos = start;
+        for (var count = 0; ; count++)
+        {
+            var scan = Next(window, pos, out var end, out var next);
+            if (scan == LineScan.NeedMore) return FieldScan.NeedMore;
+            if (scan != LineScan.Line)
+            {
+                error = Describe(scan);
+                return FieldScan.Invalid;
+            }
+            if (end == pos)
+            {
+                headEnd = next;
+                return FieldScan.Complete;
+            }
+            if (count == MaxFields) return FieldScan.TooMany;
+            var line = window[pos..end];
+            error = CheckField(line, out var colon) ?? (clientFields ? CheckClientFieldName(line[..colon]) : null);
+            if (error is not null) return FieldScan.Invalid;
+            pos = next;
+        }
+    }
+
+    /// <summary>Builds the fields of a head already accepted by <see cref="ScanFields"/>.</summary>
+    public static List<HeaderField> ReadFields(ReadOnlySpan<byte> window, int start, int headEnd)
+    {
+        var fields = new List<HeaderField>();
+        var pos = start;
+        while (pos < headEnd - 2)
+        {
+            Next(window, pos, out var end, out var next);
+            fields.Add(ToField(window[pos..end]));
+            pos = next;
+        }
+        return fields;
+    }
+
+    /// <summary>Checks one non-empty field line; returns an error reason (never echoing the line) or null.</summary>
+    public static string? CheckField(ReadOnlySpan<byte> line, out int colon)
+    {
+        colon = -1;
         if (IsWhitespace(line[0])) return "obs-fold or whitespace at the start of a field line";
-        var colon = line.IndexOf((byte)':');
+        colon = line.IndexOf((byte)':');
         if (colon < 0) return "field line without a colon";
         if (colon == 0) return "empty field name";
         var name = line[..colon];
         if (IsWhitespace(name[^1])) return "whitespace before a field colon";
         if (!IsToken(name)) return "invalid character in a field name";
-        var value = line[(colon + 1)..];
-        foreach (var b in value)
+        foreach (var b in line[(colon + 1)..])
             if (!IsFieldValueByte(b)) return "invalid character in a field value";
+        return null;
+    }
+
+    private static HeaderField ToField(ReadOnlySpan<byte> line)
+    {
+        var colon = line.IndexOf((byte)':');
+        var value = line[(colon + 1)..];
         var from = 0;
         var to = value.Length;
         while (from < to && IsWhitespace(value[from])) from++;
         while (to > from && IsWhitespace(value[to - 1])) to--;
-        field = new HeaderField(Ascii(name), Ascii(value[from..to]));
+        return new HeaderField(Ascii(line[..colon]), Ascii(value[from..to]));
+    }
+
+    private static string? CheckClientFieldName(ReadOnlySpan<byte> name)
+    {
+        var prefix = MessageFields.ReservedPrefix;
+        if (name.Length >= prefix.Length && System.Text.Ascii.EqualsIgnoreCase(name[..prefix.Length], prefix)) return "reserved x-outcall- field from a client";
+        if (name.Contains((byte)'_') && MessageFields.IsFramingLookalike(Ascii(name))) return "field name that folds into a framing field";
         return null;
     }
 }

@@ -120,5 +120,8 @@ internal static class MessageFields
         return folded.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) || folded.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase);
     }
 
-    public static bool IsReserved(string name) => name.StartsWith("x-outcall-", StringComparison.OrdinalIgnoreCase);
+    /// <summary>Field names of the proxy's own: refused from clients, stripped from upstream responses.</summary>
+    public const string ReservedPrefix = "x-outcall-";
+
+    public static bool IsReserved(string name) => name.StartsWith(ReservedPrefix, StringComparison.OrdinalIgnoreCase);
 }

@@ -29,25 +29,16 @@ public static class RequestHeadParser
         var (lineStatus, lineReason) = TryParseRequestLine(window[..end], out var method, out var target, out var versionMinor);
         if (lineReason is not null) return HeadParseResult<RequestHead>.Fail(lineStatus, lineReason);
 
-        var fields = new List<HeaderField>();
-        while (true)
+        switch (HeadLines.ScanFields(window, pos, clientFields: true, out var headEnd, out var fieldError))
         {
-            scan = HeadLines.Next(window, pos, out end, out var next);
-            if (scan != LineScan.Line) return Incomplete(scan, overLimit);
-            if (end == pos)
-            {
-                pos = next;
-                break;
-            }
-            if (fields.Count == HeadLines.MaxFields) return HeadParseResult<RequestHead>.Fail(431, "too many header fields");
-            var fieldError = HeadLines.TryParseField(window[pos..end], out var field);
-            if (fieldError is not null) return Bad(fieldError);
-            if (MessageFields.IsReserved(field.Name)) return Bad("reserved x-outcall- field from a client");
-            if (MessageFields.IsFramingLookalike(field.Name)) return Bad("field name that folds into a framing field");
-            fields.Add(field);
-            pos = next;
+            case FieldScan.NeedMore:
+                return Incomplete(LineScan.NeedMore, overLimit);
+            case FieldScan.TooMany:
+                return HeadParseResult<RequestHead>.Fail(431, "too many header fields");
+            case FieldScan.Invalid:
+                return Bad(fieldError!);
         }
-        return Interpret(method, target!, versionMinor, fields, pos);
+        return Interpret(method, target!, versionMinor, HeadLines.ReadFields(window, pos, headEnd), headEnd);
     }
 
     private static HeadParseResult<RequestHead> Incomplete(LineScan scan, bool overLimit) => scan switch

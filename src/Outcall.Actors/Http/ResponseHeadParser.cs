@@ -20,22 +20,17 @@ public static class ResponseHeadParser
         var lineError = TryParseStatusLine(window[..end], out var versionMinor, out var statusCode, out var reason);
         if (lineError is not null) return Bad(lineError);
 
-        var fields = new List<HeaderField>();
-        while (true)
+        switch (HeadLines.ScanFields(window, pos, clientFields: false, out var headEnd, out var fieldError))
         {
-            scan = HeadLines.Next(window, pos, out end, out var next);
-            if (scan != LineScan.Line) return Incomplete(scan, overLimit);
-            if (end == pos)
-            {
-                pos = next;
-                break;
-            }
-            if (fields.Count == HeadLines.MaxFields) return Bad("too many header fields");
-            var fieldError = HeadLines.TryParseField(window[pos..end], out var field);
-            if (fieldError is not null) return Bad(fieldError);
-            fields.Add(field);
-            pos = next;
+            case FieldScan.NeedMore:
+                return Incomplete(LineScan.NeedMore, overLimit);
+            case FieldScan.TooMany:
+                return Bad("too many header fields");
+            case FieldScan.Invalid:
+                return Bad(fieldError!);
         }
+        var fields = HeadLines.ReadFields(window, pos, headEnd);
+        pos = headEnd;
 
         var framingError = ResolveFraming(requestMethod, statusCode, versionMinor, fields, out var framing, out var contentLength);
         if (framingError is not null) return Bad(framingError);
