@@ -75,11 +75,9 @@ public sealed class OutcallNode : IAsyncDisposable
     public static async Task<OutcallNode> StartAsync(Config config, IHostResolver? resolver = null, TextWriter? logOutput = null, bool handleHangup = false)
     {
         config = config.WithFallback(OutcallConfig.Defaults);
-        var proxySettings = ProxySettings.Create(config);
-        var rulesSettings = RulesSettings.Create(config);
-        var logSettings = LogSettings.Create(config);
-        var adminSettings = AdminSettings.Create(config);
-        var clusterSettings = ClusterSettings.Create(config);
+        var settings = NodeSettings.Create(config);
+        var (proxySettings, rulesSettings, logSettings, adminSettings, clusterSettings) =
+            (settings.Proxy, settings.Rules, settings.Log, settings.Admin, settings.Cluster);
 
         var load = RuleSetLoader.Load(rulesSettings.Directory);
         if (!load.Succeeded)
@@ -99,9 +97,8 @@ public sealed class OutcallNode : IAsyncDisposable
 
         var serilog = logSettings.Configure(new LoggerConfiguration(), logOutput).CreateLogger();
         var akkaConfig = ConfigurationFactory.ParseString($"akka.loglevel = {logSettings.AkkaLogLevel}").WithFallback(config);
-        var agents = AgentDirectory.Create(config);
         var metrics = new ProxyMetrics();
-        var pool = new UpstreamPool(UpstreamPoolSettings.Create(config), metrics);
+        var pool = new UpstreamPool(settings.UpstreamPool, metrics);
         metrics.RuleSetLoaded(load.RuleSet!.ContentHash, load.RuleSet.LoadedAt, load.RuleSet.Rules.Count);
         var state = new NodeState();
         var active = new ActiveRuleSet(load.RuleSet!);
@@ -135,7 +132,7 @@ public sealed class OutcallNode : IAsyncDisposable
                         cluster.Join(cluster.SelfAddress);
                     }
                 }
-                var services = new ProxyServices(proxySettings, engine, rulesSettings.AskTimeout, guard, agents, metrics, pool, system.Materializer(namePrefix: "tunnel"));
+                var services = new ProxyServices(proxySettings, engine, rulesSettings.AskTimeout, guard, settings.Agents, metrics, pool, system.Materializer(namePrefix: "tunnel"));
                 listener = system.ActorOf(ProxyListener.Props(listenSocket, services), "proxy");
                 registry.Register<ProxyListener>(listener);
                 var proxy = listener;

@@ -1,5 +1,4 @@
 using Akka.Configuration;
-using Outcall.Cluster;
 using Outcall.Host.Admin;
 using Outcall.Host.Cli;
 using Outcall.Proxy;
@@ -110,13 +109,7 @@ public static class Program
         try
         {
             var merged = config.WithFallback(OutcallConfig.Defaults);
-            _ = ProxySettings.Create(merged);
-            _ = RulesSettings.Create(merged);
-            _ = LogSettings.Create(merged);
-            _ = AgentDirectory.Create(merged);
-            _ = Upstream.UpstreamPoolSettings.Create(merged);
-            _ = AdminSettings.Create(merged);
-            _ = ClusterSettings.Create(merged);
+            _ = NodeSettings.Create(merged);
             return merged;
         }
         catch (Exception e) when (e is ConfigurationException or FormatException)
