@@ -18,6 +18,7 @@ using Outcall.Host.Admin;
 using Outcall.Proxy;
 using Outcall.Rules;
 using Outcall.Telemetry;
+using Outcall.Tunnels;
 using Outcall.Upstream;
 using Serilog;
 
@@ -132,7 +133,8 @@ public sealed class OutcallNode : IAsyncDisposable
                         cluster.Join(cluster.SelfAddress);
                     }
                 }
-                var services = new ProxyServices(proxySettings, engine, rulesSettings.AskTimeout, guard, settings.Agents, metrics, pool, system.Materializer(namePrefix: "tunnel"));
+                var services = new ProxyServices(proxySettings, engine, rulesSettings.AskTimeout, guard, settings.Agents, metrics, pool, 
+                    new TunnelGraph(proxySettings.IdleTimeout, system.Materializer(namePrefix: "tunnel")));
                 listener = system.ActorOf(ProxyListener.Props(listenSocket, services), "proxy");
                 registry.Register<ProxyListener>(listener);
                 var proxy = listener;

@@ -58,7 +58,7 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
     private TunnelTraffic? _tunnel;
     private readonly ConnectionBuffer _clientBuffer;
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly SharedKillSwitch _killSwitch;
+    private UniqueKillSwitch? _tunnelSwitch;
     private ConnectionBuffer? _upstreamBuffer;
     private Socket? _upstream;
     private IPEndPoint? _upstreamEndPoint;
@@ -82,7 +82,6 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
         _agent = services.Agents.NameOf(_clientEndPoint.Address);
         _metrics = services.Metrics;
         _clientBuffer = new ConnectionBuffer(Math.Max(_settings.MaxHeaderBytes + 1, _settings.ClientHelloMaxBytes + 1));
-        _killSwitch = KillSwitches.Shared($"tunnel-{Self.Path.Name}");
         ReadingHead();
     }
 
@@ -103,7 +102,7 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
             _metrics.TunnelClosed();
             _metrics.AddBytes(_tunnel.BytesUp, _tunnel.BytesDown);
         }
-        _killSwitch.Abort(new OperationCanceledException("connection closed"));
+        _tunnelSwitch?.Abort(new OperationCanceledException("connection closed"));
         _lifetime.Cancel();
         _helloRead?.Cancel();
         Close(_client);
@@ -532,8 +531,9 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
         var traffic = new TunnelTraffic();
         _tunnel = traffic;
         _metrics.TunnelOpened();
-        Tunnel.Run(_client, clientPrefix, _upstream!, upstreamPrefix, _settings.IdleTimeout, _killSwitch, traffic, _services.Materializer)
-            .PipeTo(Self, success: () => new TunnelEnded(null), failure: e => new TunnelEnded(e));
+        var tunnel = _services.Tunnels.Run(_client, clientPrefix, _upstream!, upstreamPrefix, traffic);
+        _tunnelSwitch = tunnel.KillSwitch;
+        tunnel.Completion.PipeTo(Self, success: () => new TunnelEnded(null), failure: e => new TunnelEnded(e));
         Become(() =>
         {
             Receive<TunnelEnded>(ended =>

@@ -1,14 +1,14 @@
 using Akka.Actor;
-using Akka.Streams;
 using Outcall.Egress;
 using Outcall.Telemetry;
+using Outcall.Tunnels;
 using Outcall.Upstream;
 
 namespace Outcall.Proxy;
 
 /// <summary>What every connection actor needs from the node: settings, the rule engine, the guard, identities, metrics, the upstream pool, and
-/// one stream materializer for every tunnel (a materializer per connection costs memory and set-up time;
-/// a tunnel is still torn down with its connection, through the connection's kill switch and sockets).</summary>
+/// the tunnel graph, built once with one stream materializer for every tunnel (a materializer or a graph per connection
+/// costs memory and set-up time; a tunnel is still torn down with its connection, through its kill switch and sockets).</summary>
 public sealed record ProxyServices(
     ProxySettings Settings,
     IActorRef RuleEngine,
@@ -17,4 +17,4 @@ public sealed record ProxyServices(
     AgentDirectory Agents,
     ProxyMetrics Metrics,
     UpstreamPool Pool,
-    IMaterializer Materializer);
+    TunnelGraph Tunnels);

@@ -9,12 +9,11 @@ namespace Outcall.Tunnels;
 /// took the last, and gives each pooled buffer back once written. When its input completes it shuts
 /// down the socket's sending side (a FIN) so the peer sees the half-close while the other direction
 /// keeps flowing (EC-004/EC-005). The materialized task completes when this direction is done, or
-/// fails with the cause.
+/// fails with the cause. The socket of each run comes from its <see cref="TunnelEnds"/> attribute.
 /// </summary>
-internal sealed class SocketSink(Socket socket, Action<int> onWritten) : GraphStageWithMaterializedValue<SinkShape<TunnelChunk>, Task>
+internal sealed class SocketSink(TunnelSide side) : GraphStageWithMaterializedValue<SinkShape<TunnelChunk>, Task>
 {
-    private readonly Socket _socket = socket;
-    private readonly Action<int> _onWrittenBytes = onWritten;
+    private readonly TunnelSide _side = side;
     private readonly Inlet<TunnelChunk> _in = new("socket.in");
 
     public override SinkShape<TunnelChunk> Shape => new(_in);
@@ -22,21 +21,25 @@ internal sealed class SocketSink(Socket socket, Action<int> onWritten) : GraphSt
     public override ILogicAndMaterializedValue<Task> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        return new LogicAndMaterializedValue<Task>(new Logic(this, done), done.Task);
+        return new LogicAndMaterializedValue<Task>(new Logic(this, TunnelEnds.Of(inheritedAttributes), done), done.Task);
     }
 
     private sealed class Logic : InGraphStageLogic
     {
         private readonly SocketSink _stage;
+        private readonly Socket _socket;
+        private readonly TunnelEnds _ends;
         private readonly TaskCompletionSource _done;
         private readonly Action<Task<int>> _onWritten;
         private TunnelChunk _chunk;
         private bool _writing;
         private bool _finishing;
 
-        public Logic(SocketSink stage, TaskCompletionSource done) : base(stage.Shape)
+        public Logic(SocketSink stage, TunnelEnds ends, TaskCompletionSource done) : base(stage.Shape)
         {
             _stage = stage;
+            _socket = ends.SocketOf(stage._side);
+            _ends = ends;
             _done = done;
             _onWritten = GetAsyncCallback<Task<int>>(WrittenLater);
             SetHandler(stage._in, this);
@@ -51,7 +54,7 @@ internal sealed class SocketSink(Socket socket, Action<int> onWritten) : GraphSt
             ValueTask<int> write;
             try
             {
-                write = _stage._socket.SendAsync(_chunk.Memory, SocketFlags.None);
+                write = _socket.SendAsync(_chunk.Memory, SocketFlags.None);
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
@@ -105,7 +108,7 @@ internal sealed class SocketSink(Socket socket, Action<int> onWritten) : GraphSt
                 Fail(new IOException("short write"));
                 return;
             }
-            _stage._onWrittenBytes(expected);
+            _ends.AddWritten(_stage._side, expected);
             if (_finishing) Finish();
             else Pull(_stage._in);
         }
@@ -114,7 +117,7 @@ internal sealed class SocketSink(Socket socket, Action<int> onWritten) : GraphSt
         {
             try
             {
-                _stage._socket.Shutdown(SocketShutdown.Send);
+                _socket.Shutdown(SocketShutdown.Send);
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {

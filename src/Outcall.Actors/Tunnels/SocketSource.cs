@@ -12,30 +12,38 @@ namespace Outcall.Tunnels;
 /// Buffers come from the shared pool and travel with the chunk to the sink, which returns them.
 /// After a short read (the socket is likely drained) it first waits for readability with a
 /// zero-byte receive and rents only then, so an idle tunnel holds no buffer.
+/// The socket and prefix of each run come from its <see cref="TunnelEnds"/> attribute.
 /// </summary>
-internal sealed class SocketSource(Socket socket, byte[] prefix, int readSize) : GraphStage<SourceShape<TunnelChunk>>
+internal sealed class SocketSource(TunnelSide side, int readSize) : GraphStage<SourceShape<TunnelChunk>>
 {
-    private readonly Socket _socket = socket;
-    private readonly byte[] _prefix = prefix;
+    private readonly TunnelSide _side = side;
     private readonly int _readSize = readSize;
     private readonly Outlet<TunnelChunk> _out = new("socket.out");
 
     public override SourceShape<TunnelChunk> Shape => new(_out);
 
-    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes)
+    {
+        var ends = TunnelEnds.Of(inheritedAttributes);
+        return new Logic(this, ends.SocketOf(_side), ends.PrefixOf(_side));
+    }
 
     private sealed class Logic : OutGraphStageLogic
     {
         private readonly SocketSource _stage;
+        private readonly Socket _socket;
+        private readonly byte[] _prefix;
         private readonly Action<Task<int>> _onReadable;
         private readonly Action<(Task<int> Read, byte[] Buffer)> _onRead;
         private bool _prefixSent;
         private bool _expectMore;
 
-        public Logic(SocketSource stage) : base(stage.Shape)
+        public Logic(SocketSource stage, Socket socket, byte[] prefix) : base(stage.Shape)
         {
             _stage = stage;
-            _prefixSent = stage._prefix.Length == 0;
+            _socket = socket;
+            _prefix = prefix;
+            _prefixSent = prefix.Length == 0;
             _onReadable = GetAsyncCallback<Task<int>>(Readable);
             _onRead = GetAsyncCallback<(Task<int> Read, byte[] Buffer)>(r => Completed(r.Read, r.Buffer));
             SetHandler(stage._out, this);
@@ -46,7 +54,7 @@ internal sealed class SocketSource(Socket socket, byte[] prefix, int readSize) :
             if (!_prefixSent)
             {
                 _prefixSent = true;
-                Push(_stage._out, new TunnelChunk(_stage._prefix, _stage._prefix.Length, Pooled: false));
+                Push(_stage._out, new TunnelChunk(_prefix, _prefix.Length, Pooled: false));
             }
             else if (_expectMore) Read();
             else WaitUntilReadable();
@@ -59,7 +67,7 @@ internal sealed class SocketSource(Socket socket, byte[] prefix, int readSize) :
             ValueTask<int> wait;
             try
             {
-                wait = _stage._socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+                wait = _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
@@ -82,7 +90,7 @@ internal sealed class SocketSource(Socket socket, byte[] prefix, int readSize) :
             ValueTask<int> read;
             try
             {
-                read = _stage._socket.ReceiveAsync(buffer.AsMemory(0, _stage._readSize), SocketFlags.None);
+                read = _socket.ReceiveAsync(buffer.AsMemory(0, _stage._readSize), SocketFlags.None);
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {

@@ -1,0 +1,162 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Akka.Streams;
+using Akka.TestKit.Xunit2;
+using Outcall.Tests.Proxy;
+using Outcall.Tunnels;
+
+namespace Outcall.Tests.Tunnels;
+
+/// <summary>
+/// The tunnel graph on its own, over real loopback socket pairs (FR-017, FR-011, EC-004/EC-005). The graph is
+/// built and fused once and materialized per run, so these also show that runs share nothing but the blueprint.
+/// </summary>
+public sealed class TunnelGraphSpecs : TestKit, IDisposable
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+    private readonly List<Socket> _sockets = [];
+
+    public TunnelGraphSpecs()
+    {
+        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _listener.Listen(64);
+    }
+
+    /// <summary>
+    /// Two connected pairs: the agent's socket and the proxy's client end, the proxy's upstream end and the server's socket.
+    /// </summary>
+    private async Task<(Socket Agent, Socket ClientEnd, Socket UpstreamEnd, Socket Server)> TwoPairsAsync()
+    {
+        var (agent, clientEnd) = await PairAsync();
+        var (upstreamEnd, server) = await PairAsync();
+        return (agent, clientEnd, upstreamEnd, server);
+    }
+
+    private async Task<(Socket Connecting, Socket Accepted)> PairAsync()
+    {
+        var connecting = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var accepting = _listener.AcceptAsync();
+        await connecting.ConnectAsync(_listener.LocalEndPoint!);
+        var accepted = await accepting;
+        _sockets.Add(connecting);
+        _sockets.Add(accepted);
+        return (connecting, accepted);
+    }
+
+    private TunnelGraph Graph(TimeSpan? idleTimeout = null) => new(idleTimeout ?? TimeSpan.FromSeconds(30), Sys.Materializer());
+
+    private static async Task<byte[]> ReadExactlyAsync(Socket socket, int count)
+    {
+        var buffer = new byte[count];
+        using var deadline = new CancellationTokenSource(Wait);
+        var read = 0;
+        while (read < count)
+        {
+            var n = await socket.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, deadline.Token);
+            if (n == 0) throw new Xunit.Sdk.XunitException($"closed after {read} of {count} bytes");
+            read += n;
+        }
+        return buffer;
+    }
+
+    [Fact]
+    public async Task Bytes_read_before_the_tunnel_go_first_and_everything_arrives_unchanged_in_both_directions()
+    {
+        var (agent, clientEnd, upstreamEnd, server) = await TwoPairsAsync();
+        var payload = new byte[3 * TunnelGraph.ReadSize + 17];
+        new Random(7).NextBytes(payload);
+        var traffic = new TunnelTraffic();
+        var tunnel = Graph().Run(clientEnd, Encoding.ASCII.GetBytes("hello-prefix:"), upstreamEnd, Encoding.ASCII.GetBytes("101-leftover:"), traffic);
+
+        var toServer = ReadExactlyAsync(server, 13 + payload.Length);
+        await agent.SendAsync(payload, SocketFlags.None);
+        var atServer = await toServer;
+        var toAgent = ReadExactlyAsync(agent, 13 + payload.Length);
+        await server.SendAsync(payload, SocketFlags.None);
+        var atAgent = await toAgent;
+
+        Assert.Equal("hello-prefix:", Encoding.ASCII.GetString(atServer, 0, 13));
+        Assert.True(atServer.AsSpan(13).SequenceEqual(payload));
+        Assert.Equal("101-leftover:", Encoding.ASCII.GetString(atAgent, 0, 13));
+        Assert.True(atAgent.AsSpan(13).SequenceEqual(payload));
+        Assert.Equal(13 + payload.Length, traffic.BytesUp);
+        Assert.Equal(13 + payload.Length, traffic.BytesDown);
+        Assert.False(tunnel.Completion.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Runs_of_one_graph_at_the_same_time_each_carry_only_their_own_bytes()
+    {
+        var graph = Graph();
+        var runs = new List<(Socket Agent, Socket Server, byte[] Payload)>();
+        for (var i = 0; i < 8; i++)
+        {
+            var (agent, clientEnd, upstreamEnd, server) = await TwoPairsAsync();
+            graph.Run(clientEnd, [], upstreamEnd, [], new TunnelTraffic());
+            runs.Add((agent, server, Encoding.ASCII.GetBytes($"tunnel number {i} says hi")));
+        }
+
+        await Task.WhenAll(runs.Select(r => r.Agent.SendAsync(r.Payload, SocketFlags.None)));
+        foreach (var (_, server, payload) in runs)
+            Assert.Equal(payload, await ReadExactlyAsync(server, payload.Length));
+    }
+
+    [Fact]
+    public async Task A_half_close_reaches_the_other_side_while_the_reverse_direction_keeps_flowing_EC_004()
+    {
+        var (agent, clientEnd, upstreamEnd, server) = await TwoPairsAsync();
+        var tunnel = Graph().Run(clientEnd, [], upstreamEnd, [], new TunnelTraffic());
+
+        await agent.SendAsync("request"u8.ToArray(), SocketFlags.None);
+        agent.Shutdown(SocketShutdown.Send);
+        Assert.Equal("request", await RawIo.ReadUntilCloseAsync(server, Wait));
+
+        await server.SendAsync("response after the client's FIN"u8.ToArray(), SocketFlags.None);
+        server.Shutdown(SocketShutdown.Send);
+        Assert.Equal("response after the client's FIN", await RawIo.ReadUntilCloseAsync(agent, Wait));
+        await tunnel.Completion.WaitAsync(Wait);
+    }
+
+    [Fact]
+    public async Task Aborting_the_kill_switch_fails_the_tunnel()
+    {
+        var (_, clientEnd, upstreamEnd, _) = await TwoPairsAsync();
+        var tunnel = Graph().Run(clientEnd, [], upstreamEnd, [], new TunnelTraffic());
+
+        tunnel.KillSwitch.Abort(new OperationCanceledException("connection closed"));
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => tunnel.Completion.WaitAsync(Wait));
+        Assert.IsType<OperationCanceledException>(failure.GetBaseException());
+    }
+
+    [Fact]
+    public async Task Silence_in_both_directions_for_the_idle_timeout_ends_the_tunnel_FR_011()
+    {
+        var (_, clientEnd, upstreamEnd, _) = await TwoPairsAsync();
+        var tunnel = Graph(TimeSpan.FromMilliseconds(300)).Run(clientEnd, [], upstreamEnd, [], new TunnelTraffic());
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => tunnel.Completion.WaitAsync(Wait));
+        Assert.IsType<TimeoutException>(failure.GetBaseException());
+    }
+
+    [Fact]
+    public async Task A_socket_error_on_one_side_fails_the_tunnel()
+    {
+        var (_, clientEnd, upstreamEnd, server) = await TwoPairsAsync();
+        var tunnel = Graph().Run(clientEnd, [], upstreamEnd, [], new TunnelTraffic());
+
+        server.LingerState = new LingerOption(true, 0);
+        server.Close();
+
+        await Assert.ThrowsAnyAsync<Exception>(() => tunnel.Completion.WaitAsync(Wait));
+    }
+
+    public new void Dispose()
+    {
+        foreach (var socket in _sockets) socket.Dispose();
+        _listener.Dispose();
+        base.Dispose();
+    }
+}
