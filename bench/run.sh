@@ -2,7 +2,7 @@
 # Side-by-side benchmark: Outcall vs squid vs tinyproxy vs direct (no proxy), all on 127.0.0.1.
 # One command on a fresh Debian machine (root, or a user with sudo):   bench/run.sh
 # Knobs (environment): ROUNDS=3 DURATION=10 (s per wrk run) CHURN_SECONDS=5 IDLE_TUNNELS=10000
-#   LARGE_MB=512 OUTCALL_BIN=path (another outcall build, for before/after) SKIP_INSTALL=1 (packages already there) SKIP_BUILD=1 (Release build already there)
+#   LARGE_MB=512 SCENARIOS="small bulk churn idle" (a subset, for iterating) OUTCALL_BIN=path (another outcall build, for before/after) SKIP_INSTALL=1 (packages already there) SKIP_BUILD=1 (Release build already there)
 # Prints a Markdown table of medians and saves it to bench/results/<date>.md. See docs/PERFORMANCE.md.
 set -euo pipefail
 
@@ -15,6 +15,8 @@ IDLE_TUNNELS=${IDLE_TUNNELS:-10000}
 TICKS=$(getconf CLK_TCK)
 LARGE_MB=${LARGE_MB:-512}
 PROXIES=(outcall squid tinyproxy)
+SCENARIOS=" ${SCENARIOS:-small bulk churn idle} "
+wanted() { [[ "$SCENARIOS" == *" $1 "* ]]; }
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(dirname "$HERE")
@@ -275,14 +277,18 @@ main() {
         TARGET="http://127.0.0.1:${PORT[nginx]}/small" wrk -t2 -c"$CONNECTIONS" -d3s -s "$HERE/config/wrk-proxy.lua" "http://127.0.0.1:${PORT[$t]}" >/dev/null
         "$LOADTOOLS" churn --proxy "127.0.0.1:${PORT[$t]}" --workers 8 --seconds 1 >/dev/null
     done
-    for t in "${PROXIES[@]}"; do idle_tunnels "$t"; done
+    if wanted idle; then for t in "${PROXIES[@]}"; do idle_tunnels "$t"; done; fi
     for round in $(seq 1 "$ROUNDS"); do
         log "round $round of $ROUNDS"
-        for t in direct "${PROXIES[@]}"; do small_gets "$t"; done
-        small_gets outcall_1000 _1000
-        for t in direct "${PROXIES[@]}"; do bulk "$t" http; done
-        for t in direct "${PROXIES[@]}"; do bulk "$t" https; done
-        for t in direct "${PROXIES[@]}"; do churn "$t"; done
+        if wanted small; then
+            for t in direct "${PROXIES[@]}"; do small_gets "$t"; done
+            small_gets outcall_1000 _1000
+        fi
+        if wanted bulk; then
+            for t in direct "${PROXIES[@]}"; do bulk "$t" http; done
+            for t in direct "${PROXIES[@]}"; do bulk "$t" https; done
+        fi
+        if wanted churn; then for t in direct "${PROXIES[@]}"; do churn "$t"; done; fi
     done
     mkdir -p "$HERE/results"
     local file

@@ -133,7 +133,11 @@ public sealed class OutcallNode : IAsyncDisposable
                         cluster.Join(cluster.SelfAddress);
                     }
                 }
-                var services = new ProxyServices(proxySettings, engine, rulesSettings.AskTimeout, guard, settings.Agents, metrics, pool, 
+                // Akka starts its timer wheel on the first schedule and blocks that caller until the wheel's task runs on the
+                // thread pool. If the first schedules are the header timers of many new clients at once, every pool thread
+                // blocks there and the pool grows one thread at a time: 50 concurrent CONNECTs to a fresh node stalled ~9 s.
+                system.Scheduler.Advanced.ScheduleOnce(TimeSpan.Zero, static () => { });
+                var services = new ProxyServices(proxySettings, engine, rulesSettings.AskTimeout, guard, settings.Agents, metrics, pool,
                     new TunnelGraph(proxySettings.IdleTimeout, system.Materializer(namePrefix: "tunnel")));
                 listener = system.ActorOf(ProxyListener.Props(listenSocket, services), "proxy");
                 registry.Register<ProxyListener>(listener);

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Event;
-using Akka.Streams;
 using Outcall.Egress;
 using Outcall.Http;
 using Outcall.Rules;
@@ -58,7 +57,7 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
     private TunnelTraffic? _tunnel;
     private readonly ConnectionBuffer _clientBuffer;
     private readonly CancellationTokenSource _lifetime = new();
-    private UniqueKillSwitch? _tunnelSwitch;
+    private RunningTunnel? _running;
     private ConnectionBuffer? _upstreamBuffer;
     private Socket? _upstream;
     private IPEndPoint? _upstreamEndPoint;
@@ -102,7 +101,9 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
             _metrics.TunnelClosed();
             _metrics.AddBytes(_tunnel.BytesUp, _tunnel.BytesDown);
         }
-        _tunnelSwitch?.Abort(new OperationCanceledException("connection closed"));
+        // Only a tunnel still running is aborted: aborting a finished one faults a task nobody observes, which costs
+        // the finalizer thread an exception message per connection.
+        if (_running is { Completion.IsCompleted: false }) _running.KillSwitch.Abort(new OperationCanceledException("connection closed"));
         _lifetime.Cancel();
         _helloRead?.Cancel();
         Close(_client);
@@ -428,7 +429,9 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
         {
             Timers.StartSingleTimer(HelloTimer, new TimedOut("hello"), _settings.ClientHelloTimeout);
             _helloRead = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
-            ReadClient(_helloRead.Token);
+            // A client that did not wait for the 200 has its first bytes here already: judge them without waiting for more.
+            if (_clientBuffer.Count > 0) OnHelloBytes(_clientBuffer.Count);
+            else ReadClient(_helloRead.Token);
         });
         Receive<ClientRead>(read => OnHelloBytes(read.Count));
         Receive<ClientReadFailed>(failed =>
@@ -531,9 +534,8 @@ public sealed class ClientConnection : ReceiveActor, IWithTimers
         var traffic = new TunnelTraffic();
         _tunnel = traffic;
         _metrics.TunnelOpened();
-        var tunnel = _services.Tunnels.Run(_client, clientPrefix, _upstream!, upstreamPrefix, traffic);
-        _tunnelSwitch = tunnel.KillSwitch;
-        tunnel.Completion.PipeTo(Self, success: () => new TunnelEnded(null), failure: e => new TunnelEnded(e));
+        _running = _services.Tunnels.Run(_client, clientPrefix, _upstream!, upstreamPrefix, traffic);
+        _running.Completion.PipeTo(Self, success: () => new TunnelEnded(null), failure: e => new TunnelEnded(e));
         Become(() =>
         {
             Receive<TunnelEnded>(ended =>

@@ -181,6 +181,109 @@ public sealed class OutcallProcessSpecs
         }
     }
 
+    [Fact]
+    public async Task A_fresh_process_serves_a_burst_of_concurrent_CONNECTs_at_once_SC_008()
+    {
+        // A fresh runtime has a thread pool as small as the machine; anything that blocks pool threads on the first
+        // connections (Akka's timer wheel starting lazily did) stalls the whole burst until the pool grows.
+        var rules = Directory.CreateTempSubdirectory("outcall-cli-rules-").FullName;
+        File.WriteAllText(Path.Combine(rules, "rules.yaml"), """
+            version: "1"
+            rules:
+              - id: allow-loopback
+                condition: 'network.hostname == "127.0.0.1"'
+                action: allow
+                egress:
+                  allow_private_ips: true
+            """);
+        using var echo = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        echo.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        echo.Listen(128);
+        using var stopEcho = new CancellationTokenSource();
+        var echoing = EchoUntilStoppedAsync(echo, stopEcho.Token);
+        using var process = Start("--config", NoAdminConfig, "--listen", "127.0.0.1:0", "--rules-dir", rules);
+        try
+        {
+            var port = await ListeningPortAsync(process);
+            var target = (IPEndPoint)echo.LocalEndPoint!;
+            var clock = Stopwatch.StartNew();
+            var tunnels = Enumerable.Range(0, 64).Select(i => Task.Run(() => TunnelEchoAsync(port, target, $"burst client {i}\n")));
+            var echoed = await Task.WhenAll(tunnels).WaitAsync(TimeSpan.FromSeconds(30));
+            clock.Stop();
+
+            Assert.All(echoed, Assert.True);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"64 tunnels to a fresh process took {clock.Elapsed}");
+        }
+        finally
+        {
+            stopEcho.Cancel();
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await echoing;
+        }
+    }
+
+    private static async Task<int> ListeningPortAsync(Process process)
+    {
+        while (true)
+        {
+            var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.NotNull(line);
+            var listening = Regex.Match(line, @"listening on 127\.0\.0\.1:(\d+)");
+            if (listening.Success)
+            {
+                // Keep draining the output so the process never blocks on a full pipe.
+                _ = process.StandardOutput.ReadToEndAsync();
+                return int.Parse(listening.Groups[1].Value);
+            }
+        }
+    }
+
+    private static async Task EchoUntilStoppedAsync(Socket listener, CancellationToken stop)
+    {
+        var connections = new List<Task>();
+        try
+        {
+            while (true)
+            {
+                var accepted = await listener.AcceptAsync(stop);
+                connections.Add(Task.Run(async () =>
+                {
+                    using var socket = accepted;
+                    var buffer = new byte[1024];
+                    int read;
+                    while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None)) > 0)
+                        await socket.SendAsync(buffer.AsMemory(0, read), SocketFlags.None);
+                }));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        await Task.WhenAll(connections).WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>CONNECT through the proxy, send a line, and tell whether the same line came back.</summary>
+    private static async Task<bool> TunnelEchoAsync(int proxyPort, IPEndPoint target, string message)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, proxyPort), deadline.Token);
+        await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes($"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n"), SocketFlags.None, deadline.Token);
+        var (head, early) = await RawIo.ReadHeadAsync(socket, TimeSpan.FromSeconds(20));
+        if (!head.StartsWith("HTTP/1.1 200", StringComparison.Ordinal) || early.Length > 0) return false;
+        await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(message), SocketFlags.None, deadline.Token);
+        var echoed = new byte[message.Length];
+        var received = 0;
+        while (received < echoed.Length)
+        {
+            var read = await socket.ReceiveAsync(echoed.AsMemory(received), SocketFlags.None, deadline.Token);
+            if (read == 0) return false;
+            received += read;
+        }
+        return System.Text.Encoding.ASCII.GetString(echoed) == message;
+    }
+
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 }

@@ -125,6 +125,27 @@ public sealed class ConnectTunnelSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Bytes_sent_in_the_same_write_as_the_CONNECT_head_are_tunnelled_without_waiting_for_the_hello_timeout()
+    {
+        await using var patient = await ProxyHarness.StartAsync(Rules, "outcall.proxy.client-hello-timeout = 120s");
+        await using var upstream = new RawUpstream(async (socket, self) =>
+        {
+            var buffer = new byte[64];
+            var read = await socket.ReceiveAsync(buffer, SocketFlags.None);
+            self.Record(buffer.AsSpan(0, read));
+            await socket.SendAsync(buffer.AsMemory(0, read), SocketFlags.None);
+        });
+        using var client = await patient.ConnectRawAsync();
+        await client.SendAsync(Encoding.ASCII.GetBytes($"CONNECT 127.0.0.1:{upstream.Port} HTTP/1.1\r\nHost: 127.0.0.1:{upstream.Port}\r\n\r\nearly ping"),
+            SocketFlags.None);
+
+        // Well inside the 120 s hello timeout: the proxy judged the bytes it already had instead of waiting for more.
+        var answer = await RawIo.ReadUntilCloseAsync(client, TimeSpan.FromSeconds(20));
+        Assert.Equal("HTTP/1.1 200 Connection Established\r\n\r\nearly ping", answer);
+        Assert.Equal("early ping", Encoding.ASCII.GetString(upstream.Received));
+    }
+
+    [Fact]
     public async Task A_client_that_half_closes_after_its_request_still_gets_the_whole_response()
     {
         var response = HttpUpstream.Pattern(256 * 1024);

@@ -103,6 +103,22 @@ public sealed class ConnectHostileSpecs(SecurityNodes nodes) : IClassFixture<Sec
         Assert.Empty(upstream.Received);
     }
 
+    [Fact]
+    public async Task A_ClientHello_sent_in_the_same_write_as_the_CONNECT_head_has_its_SNI_judged_FR005()
+    {
+        await using var upstream = HostileRequestSpecs.Recorder();
+        var hello = await HelloBytes.CaptureAsync("blocked-sni.test");
+        using var client = await nodes.Permissive.ConnectRawAsync();
+        var connect = Encoding.ASCII.GetBytes($"CONNECT 127.0.0.1:{upstream.Port} HTTP/1.1\r\nHost: 127.0.0.1:{upstream.Port}\r\n\r\n");
+        await client.SendAsync(connect.Concat(hello).ToArray(), SocketFlags.None);
+
+        var answer = await RawIo.ReadUntilCloseAsync(client, TimeSpan.FromSeconds(10));
+        await upstream.FirstConnectionEnded.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("HTTP/1.1 200 Connection Established\r\n\r\n", answer);
+        Assert.Empty(upstream.Received);
+        await nodes.Permissive.Log.WaitForLineAsync(l => l.Contains("\"ServerName\":\"blocked-sni.test\"") && l.Contains("block-fronted-sni"));
+    }
+
     private static async Task<Socket> ConnectAsync(ProxyHarness proxy, int port)
     {
         var socket = await proxy.ConnectRawAsync();
