@@ -88,7 +88,11 @@ internal sealed class SocketSink(TunnelSide side) : GraphStageWithMaterializedVa
 
         public override void OnUpstreamFailure(Exception e) => Fail(e);
 
-        public override void PostStop() => _done.TrySetException(new AbruptStageTerminationException(this));
+        public override void PostStop()
+        {
+            // Checked first: the exception's message names the stage, which costs a string per tunnel for nothing.
+            if (!_done.Task.IsCompleted) _done.TrySetException(new AbruptStageTerminationException(this));
+        }
 
         private void WrittenLater(Task<int> write)
         {
