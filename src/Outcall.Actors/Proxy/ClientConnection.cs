@@ -265,10 +265,16 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
             RefuseMalformed(400, "HTTP/2 upgrade is not supported");
             return;
         }
-        _services.Guard.CheckAsync(request.Host, request.Port, verdict.AllowPrivateIps, _lifetime.Token)
-            .PipeTo(Self, success: c => new DestinationChecked(c),
-                failure: e => new DestinationChecked(new DestinationCheck(DestinationStatus.ResolutionFailed, [], $"DNS resolution failed for {request.Host}")));
         Become(CheckingDestination);
+        var check = _services.Guard.CheckAsync(request.Host, request.Port, verdict.AllowPrivateIps, _lifetime.Token);
+        // An IP literal or a cached answer is known at once: no round trip through the mailbox.
+        if (check.IsCompletedSuccessfully)
+        {
+            OnDestinationChecked(new DestinationChecked(check.Result));
+            return;
+        }
+        check.PipeTo(Self, success: c => new DestinationChecked(c),
+            failure: e => new DestinationChecked(new DestinationCheck(DestinationStatus.ResolutionFailed, [], $"DNS resolution failed for {request.Host}")));
     }
 
     /// <summary>SC-007 / FR-013: one audit event per refused request, at warning; then the IF-004 response.</summary>
@@ -373,9 +379,11 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         _upstreamBuffer ??= new ConnectionBuffer(UpstreamBufferBytes);
         if (request.TargetForm == TargetForm.Authority)
         {
-            _client.SendAsync(ProxyResponses.ConnectionEstablished, SocketFlags.None, _lifetime.Token).AsTask()
-                .PipeTo(Self, success: _ => new ResponseWritten(false), failure: e => new ClientReadFailed(e));
             Become(PeekingHello);
+            var written = _client.SendAsync(ProxyResponses.ConnectionEstablished, SocketFlags.None, _lifetime.Token);
+            // 39 bytes into a fresh connection's empty send buffer: nearly always written at once.
+            if (written.IsCompletedSuccessfully) OnConnectionEstablished();
+            else written.AsTask().PipeTo(Self, success: _ => new ResponseWritten(false), failure: e => new ClientReadFailed(e));
             return;
         }
         StartExchange();
