@@ -16,7 +16,8 @@ namespace Outcall.Proxy;
 /// One client connection, from its first byte to its close. It reads a request head, asks the rule
 /// engine for a verdict (an ask that fails or times out is a BLOCK, EC-008), checks the destination,
 /// connects, and then relays one HTTP exchange, or turns into a tunnel for CONNECT and Upgrade.
-/// Socket work runs as tasks piped back as messages, so the actor always hears a drain or a stop.
+/// Socket work runs as tasks piped back as messages (or handled at once when already complete), so the
+/// actor always hears a drain or a stop.
 /// Its failure closes this client alone.
 /// </summary>
 public sealed class ClientConnection : UntypedActor, IWithTimers
