@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using Akka.Streams;
 using Akka.Streams.Dsl;
-using Akka.Streams.Implementation.Fusing;
 
 namespace Outcall.Tunnels;
 
