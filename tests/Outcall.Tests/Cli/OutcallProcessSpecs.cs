@@ -99,23 +99,16 @@ public sealed class OutcallProcessSpecs
     {
         using var process = Start("--config", NoAdminConfig, "--listen", "127.0.0.1:0", "--rules-dir", "/nonexistent-outcall-rules");
         var stderr = process.StandardError.ReadToEndAsync();
-        string? line;
-        Match listening;
-        do
-        {
-            line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
-            Assert.NotNull(line);
-            listening = Regex.Match(line, @"listening on 127\.0\.0\.1:(\d+)");
-        } while (!listening.Success);
+        var (port, output) = await ListeningPortAsync(process);
 
         using (var client = new HttpClient())
         {
-            var health = await client.GetStringAsync($"http://127.0.0.1:{listening.Groups[1].Value}/outcall-health");
+            var health = await client.GetStringAsync($"http://127.0.0.1:{port}/outcall-health");
             Assert.Contains("\"status\":\"ok\"", health);
         }
 
         Assert.Equal(0, Kill(process.Id, 15));
-        var rest = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var rest = await output.WaitAsync(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(0, process.ExitCode);
         // The health check's keep-alive connection may still be open: it is drained, not cut.
@@ -204,7 +197,7 @@ public sealed class OutcallProcessSpecs
         using var process = Start("--config", NoAdminConfig, "--listen", "127.0.0.1:0", "--rules-dir", rules);
         try
         {
-            var port = await ListeningPortAsync(process);
+            var (port, _) = await ListeningPortAsync(process);
             var target = (IPEndPoint)echo.LocalEndPoint!;
             var clock = Stopwatch.StartNew();
             var tunnels = Enumerable.Range(0, 64).Select(i => Task.Run(() => TunnelEchoAsync(port, target, $"burst client {i}\n")));
@@ -223,19 +216,15 @@ public sealed class OutcallProcessSpecs
         }
     }
 
-    private static async Task<int> ListeningPortAsync(Process process)
+    /// <summary>The port from the "listening on" line, and the rest of standard output, read on so the process never blocks on a full pipe.</summary>
+    private static async Task<(int Port, Task<string> Output)> ListeningPortAsync(Process process)
     {
         while (true)
         {
             var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
             Assert.NotNull(line);
             var listening = Regex.Match(line, @"listening on 127\.0\.0\.1:(\d+)");
-            if (listening.Success)
-            {
-                // Keep draining the output so the process never blocks on a full pipe.
-                _ = process.StandardOutput.ReadToEndAsync();
-                return int.Parse(listening.Groups[1].Value);
-            }
+            if (listening.Success) return (int.Parse(listening.Groups[1].Value), process.StandardOutput.ReadToEndAsync());
         }
     }
 
