@@ -12,7 +12,9 @@ namespace Outcall.Host.Telemetry;
 /// <summary>
 /// How a node's <see cref="ProxyMetrics"/> leave the process: OpenTelemetry's Prometheus exporter for
 /// the admin API's /metrics and, when configured, its OTLP exporter. The scraped names, types and
-/// labels are exactly the README's (no scope label, no target_info, no response cache).
+/// labels are exactly the README's (no scope label, no target_info, no response cache), always in the
+/// text format 0.0.4: OpenMetrics, which the exporter would give a scraper asking for it, adds a
+/// _created series per counter and histogram.
 /// </summary>
 public static class MetricsExport
 {
@@ -55,7 +57,8 @@ public static class MetricsExport
     /// ran <see cref="AddOutcallMetrics"/>. Put it in the loopback-only group like every admin endpoint.
     /// </summary>
     public static IEndpointConventionBuilder MapOutcallMetrics(this IEndpointRouteBuilder endpoints, string path = ScrapePath) =>
-        endpoints.MapPrometheusScrapingEndpoint(path).WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]));
+        endpoints.MapPrometheusScrapingEndpoint(path, meterProvider: null, configureBranchedPipeline: AskForTextFormat, optionsName: null)
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]));
 
     /// <summary>
     /// A handler that answers every request it is given with the scrape of <paramref name="provider"/>,
@@ -64,7 +67,16 @@ public static class MetricsExport
     public static RequestDelegate ScrapeHandler(IServiceProvider services, MeterProvider provider)
     {
         var app = new ApplicationBuilder(services);
-        app.UseOpenTelemetryPrometheusScrapingEndpoint(provider, static _ => true, path: null, configureBranchedPipeline: null, optionsName: null);
+        app.UseOpenTelemetryPrometheusScrapingEndpoint(provider, static _ => true, path: null, configureBranchedPipeline: AskForTextFormat, optionsName: null);
         return app.Build();
     }
+
+    /// <summary>The exporter picks its format by Accept; make every scrape ask for text 0.0.4.</summary>
+    private static void AskForTextFormat(IApplicationBuilder scrape) => scrape.Use((context, next) =>
+    {
+        context.Request.Headers.Accept = TextFormat;
+        return next(context);
+    });
+
+    private const string TextFormat = "text/plain; version=0.0.4";
 }
