@@ -12,9 +12,11 @@ using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Metrics;
 using Outcall.Cluster;
 using Outcall.Egress;
 using Outcall.Host.Admin;
+using Outcall.Host.Telemetry;
 using Outcall.Proxy;
 using Outcall.Rules;
 using Outcall.Telemetry;
@@ -109,6 +111,7 @@ public sealed class OutcallNode : IAsyncDisposable
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddSerilog(serilog, dispose: true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = proxySettings.ShutdownGrace + TimeSpan.FromSeconds(15));
+        builder.Services.AddOutcallMetrics(metrics, settings.Telemetry);
         builder.Services.AddAkka("outcall", akka =>
         {
             akka.AddHocon(akkaConfig, HoconAddMode.Prepend);
@@ -177,7 +180,8 @@ public sealed class OutcallNode : IAsyncDisposable
         {
             try
             {
-                var api = new AdminApi(new AdminBackend(engine!, metrics, state, bound, adminSettings.AskTimeout, clusterRules));
+                var scrape = MetricsExport.ScrapeHandler(host.Services, host.Services.GetRequiredService<MeterProvider>());
+                var api = new AdminApi(new AdminBackend(engine!, metrics, state, bound, adminSettings.AskTimeout, clusterRules, scrape));
                 admin = await AdminServer.StartAsync(adminListen, api, serilog).ConfigureAwait(false);
             }
             catch

@@ -13,9 +13,10 @@ using Outcall.Telemetry;
 namespace Outcall.Host.Admin;
 
 /// <summary>What the admin API reads and asks: the rule-engine actor, the metrics and the node's state.</summary>
-/// <remarks><paramref name="Cluster"/> is the node's <see cref="RuleReplicator"/>, null when clustering is off.</remarks>
+/// <remarks><paramref name="Cluster"/> is the node's <see cref="RuleReplicator"/>, null when clustering is off;
+/// <paramref name="Scrape"/> answers /metrics (Telemetry.MetricsExport.ScrapeHandler), null when this API serves none.</remarks>
 public sealed record AdminBackend(IActorRef RuleEngine, ProxyMetrics Metrics, NodeState State, IPEndPoint ProxyEndpoint, TimeSpan AskTimeout,
-    IActorRef? Cluster = null);
+    IActorRef? Cluster = null, RequestDelegate? Scrape = null);
 
 /// <summary>
 /// The admin HTTP API, routed by hand (a handful of fixed paths) so nothing logs or binds more than
@@ -90,7 +91,7 @@ public sealed class AdminApi(AdminBackend backend)
             _ when path.StartsWith(rulePrefix, StringComparison.Ordinal) && path.Length > rulePrefix.Length
                 => Only(context, "GET", c => RuleAsync(c, path[rulePrefix.Length..])),
             "/ready" => Only(context, "GET", ReadyAsync),
-            "/metrics" => Only(context, "GET", MetricsAsync),
+            "/metrics" when backend.Scrape is { } scrape => Only(context, "GET", c => scrape(c)),
             _ => throw new AdminError(StatusCodes.Status404NotFound, "no such admin endpoint"),
         };
     }
@@ -255,15 +256,6 @@ public sealed class AdminApi(AdminBackend backend)
         var state = backend.State;
         if (state.Ready) await WriteTextAsync(context, StatusCodes.Status200OK, "ready\n").ConfigureAwait(false);
         else await WriteTextAsync(context, StatusCodes.Status503ServiceUnavailable, state.Draining ? "draining\n" : "not listening\n").ConfigureAwait(false);
-    }
-
-    private async Task MetricsAsync(HttpContext context)
-    {
-        await using var text = new StringWriter(CultureInfo.InvariantCulture);
-        backend.Metrics.WriteTo(text);
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-        await context.Response.WriteAsync(text.ToString(), context.RequestAborted).ConfigureAwait(false);
     }
 
     private Task<T> AskEngineAsync<T>(object message, CancellationToken cancellationToken) =>
