@@ -1,24 +1,6 @@
-// CONTRACT FILE: the public surface of the rule engine's pure part, relied on by Proxy/ and the CLI.
-// The rules work replaces the NotImplementedException bodies and may split types into their own
-// files, but must keep these names and signatures.
 using Outcall.Rules.Cel;
 
 namespace Outcall.Rules;
-
-public enum RuleAction { Allow, Block }
-
-/// <summary>The answer for one request: what to do, which rule said so, and why (IF-004 reason).</summary>
-public sealed record Verdict(RuleAction Decision, string? RuleId, string? File, string Reason, bool Logged, bool AllowPrivateIps)
-{
-    public bool IsAllowed => Decision == RuleAction.Allow;
-    /// <summary>EC-008: what every failure to judge turns into. Never configurable.</summary>
-    public static readonly Verdict EngineUnavailable = new(RuleAction.Block, null, null, "rule engine unavailable", false, false);
-}
-
-/// <summary>A condition that could not be judged at run time (error or non-boolean): a non-match plus this warning.</summary>
-public sealed record RuleWarning(string RuleId, string File, string Message);
-
-public sealed record RuleEvaluation(Verdict Verdict, IReadOnlyList<RuleWarning> Warnings);
 
 /// <summary>
 /// The request as rules see it (FR-007 / IF-007). Namespaces a request lacks keep their zero values
@@ -78,33 +60,3 @@ public sealed class EvaluationContext : ICelActivation
         _ => throw new ArgumentOutOfRangeException(nameof(slot)),
     };
 }
-
-/// <summary>A load problem, located as precisely as known (Line/Column 0 when unknown).</summary>
-public sealed record RuleLoadError(string File, int Line, int Column, string? RuleId, string Message)
-{
-    public override string ToString() =>
-        $"{File}{(Line > 0 ? $":{Line}" : "")}{(Column > 0 ? $":{Column}" : "")}{(RuleId is null ? "" : $" rule '{RuleId}'")}: {Message}";
-}
-
-public sealed record RuleLoadWarning(string File, int Line, string Message)
-{
-    public override string ToString() => $"{File}{(Line > 0 ? $":{Line}" : "")}: {Message}";
-}
-
-/// <summary>One rule as loaded: its source condition (definitions expanded) and compiled program.</summary>
-public sealed record CompiledRule(
-    string Id, string File, int Line, RuleAction Action, int Priority, bool Log, string? Description,
-    bool AllowPrivateIps, string Condition, string ExpandedCondition, CelProgram Program);
-
-// RuleSet lives in RuleSet.cs.
-
-public sealed record RuleLoadResult(RuleSet? RuleSet, IReadOnlyList<RuleLoadError> Errors, IReadOnlyList<RuleLoadWarning> Warnings)
-{
-    public bool Succeeded => RuleSet is not null && Errors.Count == 0;
-    /// <summary>The rule file names that were read, in load order (for summaries such as `rules check`).</summary>
-    public IReadOnlyList<string> Files { get; init; } = [];
-    /// <summary>The files that were read, as read (what a cluster replicates); empty when nothing was read.</summary>
-    public IReadOnlyList<RuleFile> Sources { get; init; } = [];
-}
-
-// RuleSetLoader lives in RuleSetLoader.cs.
