@@ -21,24 +21,15 @@ public static class RequestContext
             HttpHost = head.Authority,
             HttpHeaders = HeaderMap(head.Headers),
             HttpBodySize = isConnect || head.Framing != BodyFraming.ContentLength ? 0 : head.ContentLength,
+            // A CONNECT's scheme is unknown until something reads inside the tunnel.
+            HttpScheme = isConnect ? "" : "http",
             AgentName = agentName,
         };
     }
 
     /// <summary>The second CONNECT evaluation (FR-005): the same request, judged by the SNI it carries.</summary>
-    public static EvaluationContext WithServerName(EvaluationContext connect, string serverName) => new()
-    {
-        NetworkHostname = serverName,
-        NetworkIp = connect.NetworkIp,
-        NetworkPort = connect.NetworkPort,
-        NetworkProtocol = connect.NetworkProtocol,
-        HttpMethod = connect.HttpMethod,
-        HttpPath = connect.HttpPath,
-        HttpHost = connect.HttpHost,
-        HttpHeaders = connect.HttpHeaders,
-        HttpBodySize = connect.HttpBodySize,
-        AgentName = connect.AgentName,
-    };
+    public static EvaluationContext WithServerName(EvaluationContext connect, string serverName) =>
+        connect with { NetworkHostname = serverName };
 
     private static IReadOnlyDictionary<string, string> HeaderMap(IReadOnlyList<HeaderField> fields)
     {
