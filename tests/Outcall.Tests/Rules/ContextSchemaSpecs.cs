@@ -28,7 +28,7 @@ public sealed class ContextSchemaSpecs
 
     [Theory]
     [MemberData(nameof(SpecVariables))]
-    public void Every_IF_013_variable_is_declared_with_the_spec_type(string name, string type)
+    public void Every_S003_IF_013_variable_is_declared_with_the_spec_type(string name, string type)
     {
         var slot = EvaluationContext.Environment.SlotOf(name);
 

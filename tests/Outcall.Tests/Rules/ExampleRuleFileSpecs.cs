@@ -5,7 +5,7 @@ namespace Outcall.Tests.Rules;
 
 /// <summary>
 /// Outcall's own example rule file (S003 spec, "Rule file format"; source in Examples/NOTICE.md) loads
-/// unchanged: its `run.tool == "git" &amp;&amp; "-f" in run.flags` type-checks against IF-013.
+/// unchanged: its `run.tool == "git" &amp;&amp; "-f" in run.flags` type-checks against S003-IF-013.
 /// </summary>
 public sealed class ExampleRuleFileSpecs : IDisposable
 {
