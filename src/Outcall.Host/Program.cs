@@ -108,7 +108,7 @@ public static class Program
         if (rulesDir is not null) config = ConfigurationFactory.ParseString($"outcall.rules.dir = {Quote(rulesDir)}").WithFallback(config);
         try
         {
-            var merged = config.WithFallback(OutcallConfig.Defaults);
+            var merged = OutcallConfig.OverDefaults(config);
             _ = NodeSettings.Create(merged);
             return merged;
         }

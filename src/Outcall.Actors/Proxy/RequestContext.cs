@@ -22,6 +22,8 @@ public static class RequestContext
             HttpHost = head.Authority,
             HttpHeaders = HeaderMap(head.Headers),
             HttpBodySize = isConnect || head.Framing != BodyFraming.ContentLength ? 0 : head.ContentLength,
+            // A CONNECT's scheme is unknown until something reads inside the tunnel.
+            HttpScheme = isConnect ? "" : "http",
             AgentName = agentName,
         };
     }
@@ -30,19 +32,12 @@ public static class RequestContext
     /// The second CONNECT evaluation (FR-005): the same request, judged by the SNI it carries. An IP-literal
     /// SNI is judged as that address (network.ip), never as the CONNECT's.
     /// </summary>
-    public static EvaluationContext WithServerName(EvaluationContext connect, string serverName) => new()
-    {
-        NetworkHostname = serverName,
-        NetworkIp = ServerNames.TryGetAddress(serverName, out var address) ? address.ToString() : connect.NetworkIp,
-        NetworkPort = connect.NetworkPort,
-        NetworkProtocol = connect.NetworkProtocol,
-        HttpMethod = connect.HttpMethod,
-        HttpPath = connect.HttpPath,
-        HttpHost = connect.HttpHost,
-        HttpHeaders = connect.HttpHeaders,
-        HttpBodySize = connect.HttpBodySize,
-        AgentName = connect.AgentName,
-    };
+    public static EvaluationContext WithServerName(EvaluationContext connect, string serverName) =>
+        connect with
+        {
+            NetworkHostname = serverName,
+            NetworkIp = ServerNames.TryGetAddress(serverName, out var address) ? address.ToString() : connect.NetworkIp,
+        };
 
     private static IReadOnlyDictionary<string, string> HeaderMap(IReadOnlyList<HeaderField> fields)
     {

@@ -115,6 +115,15 @@ public sealed class RulesCommandSpecs : IDisposable
     }
 
     [Fact]
+    public void Test_takes_the_run_and_docker_namespaces_of_IF_013()
+    {
+        var context = """{"run":{"tool":"git","flags":["-f"],"context":{"branch":"main"}},"docker":{"capabilities":["NET_ADMIN"]}}""";
+
+        Assert.Equal(0, Run("test", "--expr", """run.tool == "git" && "-f" in run.flags && run.context.branch == "main" && "NET_ADMIN" in docker.capabilities""", "--context", context));
+        Assert.Equal("Result: true", _stdout.ToString().Trim());
+    }
+
+    [Fact]
     public void Test_without_a_context_uses_zero_values()
     {
         Assert.Equal(0, Run("test", "--expr", "network.hostname == \"\""));

@@ -1,0 +1,9 @@
+namespace Outcall.Rules;
+
+/// <summary>The answer for one request: what to do, which rule said so, and why (IF-004 reason).</summary>
+public sealed record Verdict(RuleAction Decision, string? RuleId, string? File, string Reason, bool Logged, bool AllowPrivateIps)
+{
+    public bool IsAllowed => Decision == RuleAction.Allow;
+    /// <summary>EC-008: what every failure to judge turns into. Never configurable.</summary>
+    public static readonly Verdict EngineUnavailable = new(RuleAction.Block, null, null, "rule engine unavailable", false, false);
+}
