@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.CommandLine.Invocation;
+using System.CommandLine.Help;
 
 namespace Outcall.Host.Cli;
 
@@ -9,15 +9,21 @@ namespace Outcall.Host.Cli;
 /// </summary>
 public static class CommandLine
 {
-    private static readonly RootCommand Root = Build();
+    private static readonly Command Root = Build();
 
     /// <summary>No @response files: an argument that starts with @ is an argument.</summary>
     private static readonly ParserConfiguration Parsing = new() { ResponseFileTokenReplacer = null };
 
-    private static RootCommand Build()
+    /// <summary>
+    /// A plain command named outcall, not a RootCommand: that one takes its name from the running executable
+    /// (dotnet, a test host) and brings the [suggest] directive; help and version are added as RootCommand adds them.
+    /// </summary>
+    private static Command Build()
     {
-        var root = new RootCommand("Outcall: an egress proxy that judges every request of sandboxed AI agents by its rules.")
+        var root = new Command("outcall", "Outcall: an egress proxy that judges every request of sandboxed AI agents by its rules.")
         {
+            new HelpOption(),
+            new VersionOption(),
             CliOptions.Config,
             RunCommand.Define(),
             EnvCommand.Define(),
@@ -27,8 +33,6 @@ public static class CommandLine
         };
         foreach (var option in RunCommand.Options) root.Options.Add(option);
         root.Action = new Verb(RunCommand.Bind);
-        // No [suggest] directive: `outcall [x]` is an unknown command like any other word.
-        root.Directives.Clear();
         return root;
     }
 
@@ -66,5 +70,5 @@ public static class CommandLine
     }
 
     private static ParseResult Checked(ParseResult result) =>
-        result.Action is ParseErrorAction ? throw new UsageException(ParseErrors.Describe(result)) : result;
+        ParseErrors.Describe(result) is { } problem ? throw new UsageException(problem) : result;
 }

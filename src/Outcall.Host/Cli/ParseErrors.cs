@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using System.Text;
 
@@ -7,9 +8,14 @@ namespace Outcall.Host.Cli;
 /// <summary>System.CommandLine's parse errors as the one line outcall prints (after `outcall: `).</summary>
 internal static class ParseErrors
 {
-    public static string Describe(ParseResult result)
+    /// <summary>What is wrong with the command line, or null.</summary>
+    public static string? Describe(ParseResult result)
     {
         var command = result.CommandResult.Command;
+        // A leading [word] is read as a directive, and one nobody declared would be dropped without a word.
+        if (result.Tokens.FirstOrDefault(t => t.Type == TokenType.Directive) is { } directive)
+            return $"unknown command '{directive.Value}'";
+        if (result.Action is not ParseErrorAction) return null;
         if (result.UnmatchedTokens is [var token, ..])
         {
             if (token.StartsWith('-')) return $"unknown option '{token.Split('=', 2)[0]}'";
@@ -38,7 +44,7 @@ internal static class ParseErrors
         if (next is not null) names.Add(next);
         for (SymbolResult? at = result; at is not null; at = at.Parent)
         {
-            if (at is CommandResult { Command: not RootCommand } command) names.Add(command.Command.Name);
+            if (at is CommandResult { Parent: not null } command) names.Add(command.Command.Name);
         }
         names.Reverse();
         return string.Join(' ', names);
