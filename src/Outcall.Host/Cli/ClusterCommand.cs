@@ -13,13 +13,8 @@ public sealed record ClusterStatusCommand(string? AdminUrl, string? ConfigFile) 
 /// <summary>`outcall cluster ...`: commands that ask a running node through its admin API.</summary>
 public static class ClusterCommand
 {
-    internal static Command Define()
+    internal static Command Define() => new("cluster", "Ask a node of a cluster")
     {
-        var admin = CliOptions.AdminUrl();
-        return new Command("cluster", "Ask a node of a cluster")
-        {
-            Verb.Command("status", "Members of the cluster and each node's rule-set version",
-                result => new ClusterStatusCommand(result.GetValue(admin), result.GetValue(CliOptions.Config)), admin),
-        };
-    }
+        Verb.AdminClient("status", "Members of the cluster and each node's rule-set version", (admin, config) => new ClusterStatusCommand(admin, config)),
+    };
 }

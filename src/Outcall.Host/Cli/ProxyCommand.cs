@@ -13,13 +13,8 @@ public sealed record ProxyStatusCommand(string? AdminUrl, string? ConfigFile) : 
 /// <summary>`outcall proxy ...`: commands that ask a running node through its admin API.</summary>
 public static class ProxyCommand
 {
-    internal static Command Define()
+    internal static Command Define() => new("proxy", "Ask a running proxy")
     {
-        var admin = CliOptions.AdminUrl();
-        return new Command("proxy", "Ask a running proxy")
-        {
-            Verb.Command("status", "Listening address and live counters of the running proxy",
-                result => new ProxyStatusCommand(result.GetValue(admin), result.GetValue(CliOptions.Config)), admin),
-        };
-    }
+        Verb.AdminClient("status", "Listening address and live counters of the running proxy", (admin, config) => new ProxyStatusCommand(admin, config)),
+    };
 }

@@ -51,7 +51,6 @@ public static class RulesCommand
         var expression = CliOptions.Value("--expr", "CEL", "a boolean CEL expression over the request context");
         expression.Required = true;
         var context = CliOptions.Value("--context", "JSON", "the request context as JSON (default: {}, every field its zero value)");
-        var admin = CliOptions.AdminUrl();
         return new Command("rules", "Check, list and try out rules; reload a running proxy's rules")
         {
             Verb.Command("check", "Validate a rules directory: a summary, or every error (exit 1)",
@@ -60,8 +59,8 @@ public static class RulesCommand
                 result => new RulesListCommand(result.GetValue(listDir), result.GetValue(CliOptions.Config)), listDir),
             Verb.Command("test", "Evaluate one expression: Result: true / Result: false, or the error (exit 1)",
                 result => new RulesTestCommand(result.GetValue(expression)!, result.GetValue(context)), expression, context),
-            Verb.Command("reload", "Ask the running proxy to reload its rules (exit 1 if the new set is rejected)",
-                result => new RulesReloadCommand(result.GetValue(admin), result.GetValue(CliOptions.Config)), admin),
+            Verb.AdminClient("reload", "Ask the running proxy to reload its rules (exit 1 if the new set is rejected)",
+                (admin, config) => new RulesReloadCommand(admin, config)),
         };
     }
 

@@ -18,4 +18,11 @@ internal sealed class Verb(Func<ParseResult, CliCommand> bind) : AsynchronousCom
         foreach (var option in options) command.Options.Add(option);
         return command;
     }
+
+    /// <summary>A command that calls a running node's admin API: --admin URL, else the configured admin address.</summary>
+    public static Command AdminClient(string name, string description, Func<string?, string?, CliCommand> bind)
+    {
+        var admin = CliOptions.AdminUrl();
+        return Command(name, description, result => bind(result.GetValue(admin), result.GetValue(CliOptions.Config)), admin);
+    }
 }
