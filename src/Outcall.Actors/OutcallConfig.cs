@@ -16,12 +16,11 @@ public static class OutcallConfig
     public static Config Defaults => Reference.Value;
 
     /// <summary>
-    /// <paramref name="config"/> over the defaults, never the defaults instance itself: Config.Empty.WithFallback(x)
-    /// is x, and Akka refuses a config as its own fallback when a settings Create adds the defaults again
-    /// (which made `outcall` without a config file crash).
+    /// <paramref name="config"/> over the defaults. An empty configuration over the defaults is the defaults
+    /// object itself, and Akka refuses a config as its own fallback: the defaults are returned as they are.
     /// </summary>
-    public static Config OverDefaults(Config config) =>
-        config.IsEmpty ? new Config(Defaults, Config.Empty) : config.WithFallback(Defaults);
+    public static Config WithDefaults(Config config) =>
+        ReferenceEquals(config, Defaults) ? config : config.WithFallback(Defaults);
 
     /// <summary>Reads a HOCON duration or fails naming the key.</summary>
     internal static TimeSpan PositiveDuration(Config config, string key)

@@ -23,7 +23,7 @@ public sealed class AgentDirectory
 
     public static AgentDirectory Create(Config config)
     {
-        var section = config.WithFallback(OutcallConfig.Defaults).GetConfig("outcall.identity");
+        var section = OutcallConfig.WithDefaults(config).GetConfig("outcall.identity");
         var networks = new List<(IPNetwork, string)>();
         var agents = section.GetConfig("agents");
         if (agents is not null && !agents.IsEmpty)

@@ -20,7 +20,7 @@ public sealed record ProxySettings(
 {
     public static ProxySettings Create(Config config)
     {
-        var section = config.WithFallback(OutcallConfig.Defaults).GetConfig("outcall.proxy");
+        var section = OutcallConfig.WithDefaults(config).GetConfig("outcall.proxy");
         return new ProxySettings(
             ParseEndpoint(section.GetString("listen"), "outcall.proxy.listen"),
             OutcallConfig.PositiveInt(section, "max-connections"),

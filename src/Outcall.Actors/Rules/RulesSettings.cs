@@ -7,7 +7,7 @@ public sealed record RulesSettings(string Directory, TimeSpan AskTimeout, bool W
 {
     public static RulesSettings Create(Config config)
     {
-        var section = config.WithFallback(OutcallConfig.Defaults).GetConfig("outcall.rules");
+        var section = OutcallConfig.WithDefaults(config).GetConfig("outcall.rules");
         return new RulesSettings(
             section.GetString("dir"),
             OutcallConfig.PositiveDuration(section, "ask-timeout"),

@@ -6,7 +6,7 @@ using Outcall.Host.Cli;
 namespace Outcall.Host.Admin;
 
 /// <summary>
-/// `outcall proxy status` and `outcall rules reload`: clients of a running node's admin API.
+/// `outcall proxy status`, `outcall rules reload` and `outcall cluster status`: clients of a running node's admin API.
 /// Exit codes: 0 fine, 1 the node cannot be reached or refused (a rejected rule set included).
 /// </summary>
 public static class AdminCommands
@@ -22,6 +22,10 @@ public static class AdminCommands
             throw new UsageException("--admin must be http://HOST:PORT");
         return uri;
     }
+
+    /// <summary>The --admin flag's address, else the configured admin API's.</summary>
+    public static Uri BaseUri(string? adminFlag, string? configFile) =>
+        adminFlag is not null ? ParseAdminUrl(adminFlag) : BaseUri(AdminSettings.Create(ConfigLayers.Load(configFile)));
 
     /// <summary>
     /// The admin API of a node run with <paramref name="settings"/>. An unspecified listen address

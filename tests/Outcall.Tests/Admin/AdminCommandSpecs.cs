@@ -98,7 +98,7 @@ public sealed class AdminCommandSpecs : IAsyncLifetime
     {
         Assert.Equal(new ProxyStatusCommand("http://127.0.0.1:1", "x.conf"), CommandLine.Parse(["proxy", "status", "--admin", "http://127.0.0.1:1", "--config=x.conf"]));
         Assert.Equal(new RulesReloadCommand(null, null), CommandLine.Parse(["rules", "reload"]));
-        Assert.IsType<RulesCliCommand>(CommandLine.Parse(["rules", "list"]));
+        Assert.IsType<RulesListCommand>(CommandLine.Parse(["rules", "list"]));
     }
 
     [Theory]
