@@ -296,6 +296,7 @@ public sealed class AdminApiSpecs(AdminNode node) : IClassFixture<AdminNode>
     [Theory]
     [InlineData("POST", "/api/v1/proxy", "GET, HEAD")]
     [InlineData("GET", "/api/v1/rules/reload", "POST")]
+    // GET on /api/v1/rule/evaluate is the rule whose id is "evaluate" (IF-003), so all three are allowed there.
     [InlineData("DELETE", "/api/v1/rule/evaluate", "GET, HEAD, POST")]
     [InlineData("PUT", "/metrics", "GET, HEAD")]
     public async Task A_wrong_method_is_a_405_naming_the_right_one(string method, string path, string allow)
@@ -303,6 +304,28 @@ public sealed class AdminApiSpecs(AdminNode node) : IClassFixture<AdminNode>
         using var response = await Http.SendAsync(new HttpMethod(method), path);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
         Assert.Equal(allow, string.Join(", ", response.Content.Headers.Allow));
+    }
+
+    [Theory]
+    [InlineData("/api/v1/rules/reload", HttpStatusCode.MethodNotAllowed)]
+    [InlineData("/api/v2/proxy", HttpStatusCode.NotFound)]
+    public async Task A_refusal_under_api_that_routing_answers_still_carries_the_envelope(string path, HttpStatusCode expected)
+    {
+        var (status, body) = await Http.GetJsonAsync(path);
+        Assert.Equal(expected, status);
+        AdminHttp.Envelope(body, success: false);
+    }
+
+    [Theory]
+    [InlineData("/ready")]
+    [InlineData("/api/v1/proxy")]
+    [InlineData("/api/v1/rule/allow-example")]
+    [InlineData("/metrics")]
+    public async Task A_GET_endpoint_answers_HEAD_without_a_body(string path)
+    {
+        using var response = await Http.SendAsync(HttpMethod.Head, path);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
     }
 
     [Theory]

@@ -102,4 +102,34 @@ public sealed class AdminReloadSpecs : IAsyncLifetime
         Assert.Equal(2, data.GetProperty("errors").GetArrayLength());
         Assert.Contains(data.GetProperty("errors").EnumerateArray(), e => e.GetString()!.Contains("also-broken"));
     }
+
+    [Fact]
+    public async Task Rules_preview_the_condition_as_written_and_one_rule_shows_it_with_definitions_expanded_IF002_IF003()
+    {
+        await File.WriteAllTextAsync(RulesFile("10-defs.yaml"), """
+            version: "1"
+            definitions:
+              docs: network.hostname == "docs.test"
+              unused: "true"
+            rules:
+              - id: allow-docs
+                condition: |
+                  $docs &&
+                    network.port == 443
+                action: allow
+            """);
+        var (_, reload) = await _http.PostJsonAsync("/api/v1/rules/reload", "");
+        var warnings = AdminHttp.Envelope(reload, success: true).GetProperty("warnings");
+        Assert.Contains(warnings.EnumerateArray(), w => w.GetString()!.Contains("'$unused'"));
+
+        var (_, rules) = await _http.GetJsonAsync("/api/v1/rules");
+        var row = AdminHttp.Envelope(rules, success: true).EnumerateArray().Single(r => r.GetProperty("id").GetString() == "allow-docs");
+        Assert.Equal("$docs && network.port == 443", row.GetProperty("condition_preview").GetString());
+        Assert.Equal("10-defs.yaml", row.GetProperty("file").GetString());
+
+        var (_, rule) = await _http.GetJsonAsync("/api/v1/rule/allow-docs");
+        var condition = AdminHttp.Envelope(rule, success: true).GetProperty("condition").GetString()!;
+        Assert.Contains("(network.hostname == \"docs.test\")", condition);
+        Assert.DoesNotContain("$docs", condition);
+    }
 }
