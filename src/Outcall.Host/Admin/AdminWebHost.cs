@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Primitives;
 using Serilog;
 
 namespace Outcall.Host.Admin;
@@ -18,7 +19,7 @@ namespace Outcall.Host.Admin;
 /// </summary>
 public static class AdminWebHost
 {
-    private static readonly HashSet<string> LoopbackHosts = new(StringComparer.OrdinalIgnoreCase) { "localhost", "127.0.0.1", "[::1]" };
+    private static readonly StringSegment[] LoopbackHosts = ["localhost", "127.0.0.1", "[::1]"];
 
     /// <param name="log">The node's logger; the web stack's own categories reach it from warnings up (request lines carry queries).</param>
     public static WebApplicationBuilder CreateBuilder(AdminSettings settings, Serilog.ILogger log)
@@ -49,9 +50,10 @@ public static class AdminWebHost
             StatusCodes.Status405MethodNotAllowed => $"method not allowed; use {context.HttpContext.Response.Headers.Allow}",
             var status => ReasonPhrases.GetReasonPhrase(status),
         }));
+        // The Host rule as HostFilteringMiddleware matches it (any port, no wildcards), answered 403 rather than its fixed 400.
         app.Use((context, next) =>
         {
-            if (LoopbackHosts.Contains(context.Request.Host.Host)) return next(context);
+            if (HostString.MatchesAny(new StringSegment(context.Request.Host.Value), LoopbackHosts)) return next(context);
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             return AdminEnvelope.WriteBodylessAsync(context, "the admin API answers only Host localhost, 127.0.0.1 or [::1]");
         });
