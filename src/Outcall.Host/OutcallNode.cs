@@ -71,12 +71,11 @@ public sealed class OutcallNode : IAsyncDisposable
         State = services.GetRequiredService<NodeState>();
         ProxyEndpoint = services.GetRequiredService<ProxyBinding>().Endpoint;
         AdminEndpoint = AdminWebHost.BoundEndpoint(app);
-        var engine = RuleEngine;
         if (handleHangup && !OperatingSystem.IsWindows())
             _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
             {
                 context.Cancel = true;
-                engine.Tell(Rules.RuleEngine.Reload.Instance);
+                RuleEngine.Tell(Rules.RuleEngine.Reload.Instance);
             });
     }
 
