@@ -16,6 +16,7 @@ using Microsoft.Extensions.Hosting;
 using Outcall.Cluster;
 using Outcall.Egress;
 using Outcall.Host.Admin;
+using Outcall.Host.Telemetry;
 using Outcall.Proxy;
 using Outcall.Rules;
 using Outcall.Telemetry;
@@ -123,6 +124,7 @@ public sealed class OutcallNode : IAsyncDisposable
         builder.Services.AddSingleton(metrics).AddSingleton(state).AddSingleton(new ProxyBinding(bound));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = drainPhaseTimeout + HostStopMargin);
         builder.Services.AddHostedService<DrainBeforeAdminStops>();
+        builder.Services.AddOutcallMetrics(metrics, settings.Telemetry);
         builder.Services.AddAkka("outcall", akka =>
         {
             akka.AddHocon(akkaConfig, HoconAddMode.Prepend);

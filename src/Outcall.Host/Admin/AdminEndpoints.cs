@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Outcall.Cluster;
+using Outcall.Host.Telemetry;
 using Outcall.Rules;
 using Outcall.Rules.Cel;
 using Outcall.Telemetry;
@@ -35,8 +36,8 @@ public static class AdminEndpoints
         api.MapPost("/rule/test", TestAsync);
         api.MapMethods("/rule/{id}", GetOrHead, RuleAsync);
         app.MapMethods("/ready", GetOrHead, Ready);
-        // The Prometheus scrape, as ProxyMetrics writes it; the one place to swap for an exporter's endpoint.
-        app.MapMethods("/metrics", GetOrHead, Metrics);
+        // The Prometheus scrape (OpenTelemetry's exporter, on services that ran AddOutcallMetrics), behind the same Host rule.
+        app.MapOutcallMetrics();
     }
 
     private static async ValueTask<object?> AnswerAdminErrors(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
@@ -124,13 +125,6 @@ public static class AdminEndpoints
     private static IResult Ready(NodeState state) =>
         state.Ready ? Results.Text("ready\n", statusCode: StatusCodes.Status200OK)
             : Results.Text(state.Draining ? "draining\n" : "not listening\n", statusCode: StatusCodes.Status503ServiceUnavailable);
-
-    private static IResult Metrics(ProxyMetrics metrics)
-    {
-        using var text = new StringWriter(CultureInfo.InvariantCulture);
-        metrics.WriteTo(text);
-        return Results.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
-    }
 
     private static async Task<T> AskAsync<T>(IActorRef actor, string what, object message, AdminSettings settings, CancellationToken cancellationToken)
     {

@@ -245,7 +245,7 @@ public sealed class AdminApiSpecs(AdminNode node) : IClassFixture<AdminNode>
         using var response = await Http.SendAsync(HttpMethod.Get, "/metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
-        var families = PrometheusText.Parse(await response.Content.ReadAsStringAsync());
+        var families = PrometheusExposition.Parse(await response.Content.ReadAsStringAsync());
         var hash = RuleSetLoader.Load(node.Proxy.RulesDir.FullName).RuleSet!.ContentHash;
         Assert.Equal(hash, Assert.Single(families["outcall_ruleset_info"].Samples).Label("hash"));
         Assert.Equal(2, Assert.Single(families["outcall_ruleset_rules"].Samples).Value);
@@ -258,7 +258,7 @@ public sealed class AdminApiSpecs(AdminNode node) : IClassFixture<AdminNode>
         static async Task<double> DestinationBlocks(AdminHttp http)
         {
             using var response = await http.SendAsync(HttpMethod.Get, "/metrics");
-            var families = PrometheusText.Parse(await response.Content.ReadAsStringAsync());
+            var families = PrometheusExposition.Parse(await response.Content.ReadAsStringAsync());
             return families["outcall_blocks_total"].Samples.Single(s => s.Label("reason") == "destination").Value;
         }
         var before = await DestinationBlocks(Http);

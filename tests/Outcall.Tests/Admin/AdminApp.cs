@@ -1,9 +1,11 @@
 using System.Net;
 using Akka.Actor;
+using Akka.Configuration;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Outcall.Host.Admin;
+using Outcall.Host.Telemetry;
 using Outcall.Rules;
 using Outcall.Telemetry;
 
@@ -29,8 +31,10 @@ public sealed class AdminApp : IAsyncDisposable
     {
         var settings = new AdminSettings(new IPEndPoint(IPAddress.Loopback, 0), askTimeout ?? TimeSpan.FromSeconds(5));
         var builder = AdminWebHost.CreateBuilder(settings, Serilog.Core.Logger.None);
-        builder.Services.AddSingleton(new ProxyMetrics()).AddSingleton(state ?? new NodeState())
-            .AddSingleton(new ProxyBinding(new IPEndPoint(IPAddress.Loopback, 1)));
+        var metrics = new ProxyMetrics();
+        builder.Services.AddSingleton(metrics).AddSingleton(state ?? new NodeState())
+            .AddSingleton(new ProxyBinding(new IPEndPoint(IPAddress.Loopback, 1)))
+            .AddOutcallMetrics(metrics, TelemetrySettings.Create(Config.Empty));
         builder.Services.AddAkka("admin-specs", akka => akka.WithActors((system, registry) => registry.Register<RuleEngine>(system.ActorOf(engine, "rules"))));
         var app = builder.BuildAdminApp();
         await AdminWebHost.StartAsync(app, settings);
