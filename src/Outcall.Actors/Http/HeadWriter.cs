@@ -32,7 +32,6 @@ public static class HeadWriter
         AppendEndToEndFields(text, head.Headers, skipHost: true, skipForwarded: mode != ForwardedHeaders.Off,
             skipVia: via, skipMaxForwards: head.MaxForwards is not null);
         if (head.MaxForwards is { } hops) AppendField(text, "Max-Forwards", Math.Max(0, hops - 1).ToString(CultureInfo.InvariantCulture));
-        if (via) AppendVia(text, head.Headers, head.VersionMinor);
         switch (mode)
         {
             case ForwardedHeaders.XForwardedFor:
@@ -43,6 +42,7 @@ public static class HeadWriter
                 AppendField(text, "Forwarded", clientIp.Contains(':') ? $"for=\"[{clientIp}]\"" : $"for={clientIp}");
                 break;
         }
+        if (via) AppendVia(text, head.Headers, head.VersionMinor);
         if (head.Upgrade is not null)
         {
             AppendField(text, "Connection", "Upgrade");

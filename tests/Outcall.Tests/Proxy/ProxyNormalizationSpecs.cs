@@ -38,7 +38,7 @@ public sealed class ProxyNormalizationSpecs() : ProxiedUpstreamSpecs(Rules)
     {
         var response = await GetAsync($"http://{Upstream.Authority}/echo/repo/./Packages", Upstream.Authority);
         Assert.StartsWith("HTTP/1.1 200", response);
-        Assert.Contains("\n\nGET /echo/repo/Packages\n", response.Replace("\r\n", "\n"));
+        Assert.Contains("GET /echo/repo/Packages\n", response);
     }
 
     [Theory]
