@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 
@@ -14,7 +13,7 @@ namespace Outcall.Egress;
 /// second, different answer (DNS rebinding) can never be dialled. If any address of the answer is not
 /// public the whole request is refused: a mixed answer is how rebinding attacks pick their moment.</para>
 /// <para>The host is expected without brackets, but one pair around an IPv6 literal is tolerated. Names
-/// are limited to ASCII letters, digits, '-', '_' and dots (punycode for IDNs): anything else is refused
+/// must pass <see cref="HostName"/> (the same rule the request parser applies): anything else is refused
 /// rather than handed to a resolver that might read it differently. A name whose labels are all decimal
 /// or 0x-hex but which is not a valid <see cref="HostLiteral"/> (1.2.3.4.5, 0x, 08.0.0.1, 256.0.0.1) is
 /// refused as an invalid numeric host, because libc resolvers interpret such strings in their own ways.</para>
@@ -26,13 +25,6 @@ namespace Outcall.Egress;
 /// </remarks>
 public sealed class DestinationGuard
 {
-    private const int MaxHostLength = 255;
-
-    private static readonly SearchValues<char> NameCharacters =
-        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.");
-
-    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdefABCDEF");
-
     private readonly IHostResolver resolver;
     private readonly IPEndPoint[] proxyEndpoints;
 
@@ -58,14 +50,12 @@ public sealed class DestinationGuard
             return Check(host, isLiteral: true, [literal], port, allowPrivateIps);
         }
 
-        if (!IsWellFormedName(host))
+        switch (HostName.TryCanonicalize(host, out _))
         {
-            return Forbidden("invalid host name");
-        }
-
-        if (LooksNumeric(host))
-        {
-            return Forbidden("invalid numeric host");
+            case HostNameProblem.Malformed:
+                return Forbidden("invalid host name");
+            case HostNameProblem.Numeric:
+                return Forbidden("invalid numeric host");
         }
 
         IPAddress[] addresses;
@@ -142,36 +132,6 @@ public sealed class DestinationGuard
     {
         var bare = host.Length > 2 && host[0] == '[' && host[^1] == ']' ? host[1..^1] : host;
         return HostLiteral.TryParse(bare, out address) && (bare == host || address.AddressFamily == AddressFamily.InterNetworkV6);
-    }
-
-    /// <summary>Non-empty dot-separated labels of name characters, with at most a trailing root dot.</summary>
-    private static bool IsWellFormedName(string host)
-    {
-        var name = host.EndsWith('.') ? host.AsSpan(0, host.Length - 1) : host.AsSpan();
-        return !name.IsEmpty
-            && host.Length <= MaxHostLength
-            && !name.ContainsAnyExcept(NameCharacters)
-            && name[0] != '.'
-            && name[^1] != '.'
-            && !name.Contains("..", StringComparison.Ordinal);
-    }
-
-    /// <summary>Every label is decimal digits or 0x followed by hex digits: what inet_aton would try to read.</summary>
-    private static bool LooksNumeric(string host)
-    {
-        var name = host.EndsWith('.') ? host.AsSpan(0, host.Length - 1) : host.AsSpan();
-        foreach (var range in name.Split('.'))
-        {
-            var label = name[range];
-            var digits = label.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? label[2..] : label;
-            var numeric = label.Length == digits.Length ? !digits.ContainsAnyExceptInRange('0', '9') : !digits.ContainsAnyExcept(HexDigits);
-            if (!numeric)
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private static string Describe(AddressCategory category) => category switch

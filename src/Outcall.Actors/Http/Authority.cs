@@ -1,5 +1,5 @@
-using System.Net;
 using System.Net.Sockets;
+using Outcall.Egress;
 
 namespace Outcall.Http;
 
@@ -14,10 +14,12 @@ internal readonly record struct Authority(string Host, int Port, bool IsIPv6)
     public string Text => Port > 0 ? HostText + ":" + Port : HostText;
 
     /// <summary>
-    /// Parses uri-host [":" port] strictly. Refused on purpose, because a resolver or another parser
-    /// could read them differently: userinfo, percent-encoding, zone ids, a trailing dot, a last label
-    /// that does not start with a letter (so 127.1, 2130706433 or 0x7f.0.0.1 never reach a resolver
-    /// as names), leading zeros in IPv4 octets or in the port, and an empty port after a colon.
+    /// Parses uri-host [":" port] strictly. A name is canonicalised by <see cref="HostName"/> (lowercase,
+    /// one trailing root dot dropped: "localhost." is "localhost"), so rules, logs and the dial all see
+    /// one spelling. Refused on purpose, because a resolver or another parser could read them
+    /// differently: userinfo, percent-encoding, zone ids, a last label that does not start with a letter
+    /// (so 127.1, 2130706433 or 0x7f.0.0.1 never reach a resolver as names), leading zeros in IPv4
+    /// octets or in the port, and an empty port after a colon.
     /// </summary>
     public static bool TryParse(ReadOnlySpan<char> text, bool portRequired, out Authority authority)
     {
@@ -53,7 +55,7 @@ internal readonly record struct Authority(string Host, int Port, bool IsIPv6)
         string? canonical;
         if (isV6) canonical = CanonicalIPv6(host);
         else if (IsDottedQuad(host)) canonical = host.ToString();
-        else canonical = IsDnsName(host) ? host.ToString().ToLowerInvariant() : null;
+        else canonical = HostName.TryCanonicalize(host, out var name) == HostNameProblem.None ? name : null;
         if (canonical is null) return false;
         authority = new Authority(canonical, port, isV6);
         return true;
@@ -72,29 +74,8 @@ internal readonly record struct Authority(string Host, int Port, bool IsIPv6)
         return port <= 65535;
     }
 
-    /// <summary>
-    /// An LDH host name (underscores tolerated): labels of 1-63 characters not starting or ending
-    /// with '-', at most 253 characters, no trailing dot, last label starting with a letter.
-    /// </summary>
-    public static bool IsDnsName(ReadOnlySpan<char> name)
-    {
-        if (name.IsEmpty || name.Length > 253) return false;
-        var labelStart = 0;
-        for (var i = 0; i <= name.Length; i++)
-        {
-            if (i < name.Length && name[i] != '.')
-            {
-                var c = name[i];
-                if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')) return false;
-                continue;
-            }
-            var label = name[labelStart..i];
-            if (label.IsEmpty || label.Length > 63 || label[0] == '-' || label[^1] == '-') return false;
-            if (i == name.Length && !char.IsAsciiLetter(label[0])) return false;
-            labelStart = i + 1;
-        }
-        return true;
-    }
+    /// <summary>A <see cref="HostName"/> without a trailing dot (the SNI rule of RFC 6066).</summary>
+    public static bool IsDnsName(ReadOnlySpan<char> name) => HostName.IsValid(name);
 
     private static bool IsDottedQuad(ReadOnlySpan<char> host)
     {
@@ -114,14 +95,7 @@ internal readonly record struct Authority(string Host, int Port, bool IsIPv6)
         return parts == 4;
     }
 
-    private static string? CanonicalIPv6(ReadOnlySpan<char> literal)
-    {
-        // Only hex digits, colons and dots: no zone id ("%eth0"), no IPvFuture ("v1.x").
-        if (literal.IsEmpty) return null;
-        foreach (var c in literal)
-            if (!(char.IsAsciiHexDigit(c) || c is ':' or '.')) return null;
-        if (!IPAddress.TryParse(literal, out var address) || address.AddressFamily != AddressFamily.InterNetworkV6 || address.ScopeId != 0)
-            return null;
-        return address.ToString();
-    }
+    /// <summary>A bare IPv6 literal (no zone id, no IPvFuture) in its canonical text, by the guard's own literal rule.</summary>
+    private static string? CanonicalIPv6(ReadOnlySpan<char> literal) =>
+        HostLiteral.TryParse(literal.ToString(), out var address) && address.AddressFamily == AddressFamily.InterNetworkV6 ? address.ToString() : null;
 }

@@ -22,14 +22,34 @@ internal static class HeadLines
     /// </summary>
     public static LineScan Next(ReadOnlySpan<byte> window, int start, out int lineEnd, out int next)
     {
+        var examined = start;
+        return Resume(window, start, ref examined, out lineEnd, out next);
+    }
+
+    /// <summary>
+    /// As <see cref="Next"/>, searching from <paramref name="examined"/>: the bytes between
+    /// <paramref name="start"/> and it are known to hold no CR or LF. On NeedMore it is moved to where
+    /// the next search must begin, so a line arriving byte by byte is searched once, not once per read.
+    /// </summary>
+    public static LineScan Resume(ReadOnlySpan<byte> window, int start, ref int examined, out int lineEnd, out int next)
+    {
         lineEnd = next = start;
-        var rest = window[start..];
+        var rest = window[examined..];
         var i = rest.IndexOfAny(Cr, Lf);
-        if (i < 0) return LineScan.NeedMore;
+        if (i < 0)
+        {
+            examined = window.Length;
+            return LineScan.NeedMore;
+        }
         if (rest[i] == Lf) return LineScan.BareLf;
-        if (i + 1 >= rest.Length) return LineScan.NeedMore;
+        if (i + 1 >= rest.Length)
+        {
+            // The CR is looked at again once the byte after it has arrived.
+            examined += i;
+            return LineScan.NeedMore;
+        }
         if (rest[i + 1] != Lf) return LineScan.BareCr;
-        lineEnd = start + i;
+        lineEnd = examined + i;
         next = lineEnd + 2;
         return LineScan.Line;
     }
@@ -42,12 +62,10 @@ internal static class HeadLines
     };
 
     /// <summary>
-    /// Validates the field lines from <paramref name="start"/> without allocating, so a client feeding a
-    /// head byte by byte costs a scan per read, not a list of strings. Client fields also may not use
-    /// the reserved x-outcall- prefix or a framing look-alike name. Complete: <paramref name="headEnd"/>
-    /// is just after the empty line.
+    /// Validates the field lines of a response head from <paramref name="start"/> without allocating.
+    /// Complete: <paramref name="headEnd"/> is just after the empty line.
     /// </summary>
-    public static FieldScan ScanFields(ReadOnlySpan<byte> window, int start, bool clientFields, out int headEnd, out string? error)
+    public static FieldScan ScanFields(ReadOnlySpan<byte> window, int start, out int headEnd, out string? error)
     {
         headEnd = 0;
         error = null;
@@ -68,7 +86,7 @@ internal static class HeadLines
             }
             if (count == MaxFields) return FieldScan.TooMany;
             var line = window[pos..end];
-            error = CheckField(line, out var colon) ?? (clientFields ? CheckClientFieldName(line[..colon]) : null);
+            error = CheckField(line, out _);
             if (error is not null) return FieldScan.Invalid;
             pos = next;
         }
@@ -104,7 +122,8 @@ internal static class HeadLines
         return null;
     }
 
-    private static HeaderField ToField(ReadOnlySpan<byte> line)
+    /// <summary>The field of a line <see cref="CheckField"/> accepted: name as sent, value OWS-trimmed.</summary>
+    public static HeaderField ToField(ReadOnlySpan<byte> line)
     {
         var colon = line.IndexOf((byte)':');
         var value = line[(colon + 1)..];
@@ -115,7 +134,8 @@ internal static class HeadLines
         return new HeaderField(Ascii(line[..colon]), Ascii(value[from..to]));
     }
 
-    private static string? CheckClientFieldName(ReadOnlySpan<byte> name)
+    /// <summary>Client fields also may not use the reserved x-outcall- prefix or a framing look-alike name.</summary>
+    public static string? CheckClientFieldName(ReadOnlySpan<byte> name)
     {
         var prefix = MessageFields.ReservedPrefix;
         if (name.Length >= prefix.Length && System.Text.Ascii.EqualsIgnoreCase(name[..prefix.Length], prefix)) return "reserved x-outcall- field from a client";

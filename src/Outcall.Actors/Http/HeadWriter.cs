@@ -13,21 +13,25 @@ public static class HeadWriter
     /// (Content-Length n, or Transfer-Encoding: chunked). For an Upgrade request (EC-014) Connection: Upgrade
     /// and the Upgrade field are kept. Always HTTP/1.1 upstream.
     /// Codings before the final chunked (e.g. "gzip, chunked") are kept in our Transfer-Encoding so
-    /// the body keeps its meaning; Host is written from the validated authority.
+    /// the body keeps its meaning; Host is written from the validated authority. A TRACE or OPTIONS
+    /// Max-Forwards goes on decremented (RFC 9110 §7.6.2). No Via, no forwarded fields.
     /// </summary>
-    public static byte[] UpstreamRequest(RequestHead head) => UpstreamRequest(head, ForwardedHeaders.Off, "");
+    public static byte[] UpstreamRequest(RequestHead head) => UpstreamRequest(head, ForwardedHeaders.Off, "", via: false);
 
     /// <summary>
     /// As <see cref="UpstreamRequest(RequestHead)"/>; unless <paramref name="mode"/> is Off, the client's
     /// X-Forwarded-For and Forwarded fields are dropped and one of ours naming <paramref name="clientIp"/>
     /// is written after the end-to-end fields (see <see cref="ForwardedHeaders"/> for why Off keeps the client's).
+    /// With <paramref name="via"/>, "1.x outcall" is appended to the Via list (RFC 9110 §7.6.3).
     /// </summary>
-    public static byte[] UpstreamRequest(RequestHead head, ForwardedHeaders mode, string clientIp)
+    public static byte[] UpstreamRequest(RequestHead head, ForwardedHeaders mode, string clientIp, bool via = false)
     {
         var text = new StringBuilder(256);
         text.Append(head.Method).Append(' ').Append(head.PathAndQuery).Append(" HTTP/1.1\r\n");
         AppendField(text, "Host", head.Authority);
-        AppendEndToEndFields(text, head.Headers, skipHost: true, skipForwarded: mode != ForwardedHeaders.Off);
+        AppendEndToEndFields(text, head.Headers, skipHost: true, skipForwarded: mode != ForwardedHeaders.Off,
+            skipVia: via, skipMaxForwards: head.MaxForwards is not null);
+        if (head.MaxForwards is { } hops) AppendField(text, "Max-Forwards", Math.Max(0, hops - 1).ToString(CultureInfo.InvariantCulture));
         switch (mode)
         {
             case ForwardedHeaders.XForwardedFor:
@@ -38,6 +42,7 @@ public static class HeadWriter
                 AppendField(text, "Forwarded", clientIp.Contains(':') ? $"for=\"[{clientIp}]\"" : $"for={clientIp}");
                 break;
         }
+        if (via) AppendVia(text, head.Headers, head.VersionMinor);
         if (head.Upgrade is not null)
         {
             AppendField(text, "Connection", "Upgrade");
@@ -55,12 +60,14 @@ public static class HeadWriter
     /// A 101 keeps Connection: Upgrade and Upgrade.
     /// For a bodiless response (HEAD, 304) a valid upstream Content-Length is kept: it describes the
     /// representation, not this message. Codings of an until-close body are kept so it stays decodable.
+    /// With <paramref name="via"/>, "1.x outcall" is appended to the Via list (RFC 9110 §7.6.3).
     /// </summary>
-    public static byte[] ClientResponse(ResponseHead head, bool keepAlive)
+    public static byte[] ClientResponse(ResponseHead head, bool keepAlive, bool via = false)
     {
         var text = new StringBuilder(256);
         text.Append("HTTP/1.1 ").Append(head.StatusCode.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(head.ReasonPhrase).Append("\r\n");
-        AppendEndToEndFields(text, head.Headers, skipHost: false);
+        AppendEndToEndFields(text, head.Headers, skipHost: false, skipVia: via);
+        if (via) AppendVia(text, head.Headers, head.VersionMinor);
         var informational = head.StatusCode < 200;
         if (head.StatusCode == 101)
         {
@@ -77,7 +84,19 @@ public static class HeadWriter
         return Encoding.Latin1.GetBytes(text.ToString());
     }
 
-    private static void AppendEndToEndFields(StringBuilder text, IReadOnlyList<HeaderField> fields, bool skipHost, bool skipForwarded = false)
+    /// <summary>The pseudonym of RFC 9110 §7.6.3: the proxy's host name would tell the outside world about the inside.</summary>
+    public const string ViaPseudonym = "outcall";
+
+    /// <summary>One Via field: the list received (all Via fields, in order), then us with the version the message came in.</summary>
+    private static void AppendVia(StringBuilder text, IReadOnlyList<HeaderField> fields, int versionMinor)
+    {
+        text.Append("Via: ");
+        foreach (var value in MessageFields.Values(fields, "Via")) text.Append(value).Append(", ");
+        text.Append("1.").Append(versionMinor == 0 ? '0' : '1').Append(' ').Append(ViaPseudonym).Append("\r\n");
+    }
+
+    private static void AppendEndToEndFields(StringBuilder text, IReadOnlyList<HeaderField> fields, bool skipHost, bool skipForwarded = false,
+        bool skipVia = false, bool skipMaxForwards = false)
     {
         // Parsed heads carry valid options; a hand-built head with an invalid list still has its named fields stripped as far as they parse.
         MessageFields.TryConnectionOptions(fields, out var options);
@@ -85,7 +104,8 @@ public static class HeadWriter
         {
             if (MessageFields.IsHopByHop(field.Name, options) || MessageFields.IsReserved(field.Name)
                 || MessageFields.Is(field, "Content-Length") || (skipHost && MessageFields.Is(field, "Host"))
-                || (skipForwarded && (MessageFields.Is(field, "X-Forwarded-For") || MessageFields.Is(field, "Forwarded"))))
+                || (skipForwarded && (MessageFields.Is(field, "X-Forwarded-For") || MessageFields.Is(field, "Forwarded")))
+                || (skipVia && MessageFields.Is(field, "Via")) || (skipMaxForwards && MessageFields.Is(field, "Max-Forwards")))
                 continue;
             AppendField(text, field.Name, field.Value);
         }

@@ -14,6 +14,8 @@ public readonly record struct HeaderField(string Name, string Value);
 public sealed class RequestHead
 {
     public required string Method { get; init; }
+    /// <summary>The request-target exactly as received (for a TRACE echo); never forwarded, never logged.</summary>
+    public string Target { get; init; } = "";
     public required TargetForm TargetForm { get; init; }
     /// <summary>"http" for absolute-form http URIs, "https" when a client sent one, "" otherwise.</summary>
     public string Scheme { get; init; } = "";
@@ -39,6 +41,8 @@ public sealed class RequestHead
     /// <summary>The Upgrade protocol token list when Connection names "upgrade", else null.</summary>
     public string? Upgrade { get; init; }
     public bool ExpectContinue { get; init; }
+    /// <summary>Max-Forwards of a TRACE or OPTIONS request (RFC 9110 §7.6.2); null when absent or another method.</summary>
+    public int? MaxForwards { get; init; }
 }
 
 /// <summary>A parsed, validated response head.</summary>

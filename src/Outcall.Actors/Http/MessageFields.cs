@@ -83,6 +83,10 @@ internal static class MessageFields
     public static bool IsChunkedLast(List<string> codings) =>
         codings.Count > 0 && codings[^1] == "chunked" && codings.IndexOf("chunked") == codings.Count - 1;
 
+    /// <summary>The registered transfer codings (RFC 9112 §7, IANA registry) other than the reserved "identity" and "trailers".</summary>
+    public static bool IsKnownTransferCoding(string coding) =>
+        coding is "chunked" or "gzip" or "x-gzip" or "deflate" or "compress" or "x-compress";
+
     public static bool ContainsChunked(List<string> codings) => codings.Contains("chunked");
 
     /// <summary>Connection options, lowercased. "Connection: connection" is just a token like any other.</summary>

@@ -20,7 +20,7 @@ public static class ResponseHeadParser
         var lineError = TryParseStatusLine(window[..end], out var versionMinor, out var statusCode, out var reason);
         if (lineError is not null) return Bad(lineError);
 
-        switch (HeadLines.ScanFields(window, pos, clientFields: false, out var headEnd, out var fieldError))
+        switch (HeadLines.ScanFields(window, pos, out var headEnd, out var fieldError))
         {
             case FieldScan.NeedMore:
                 return Incomplete(LineScan.NeedMore, overLimit);

@@ -94,6 +94,8 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     private readonly string _agent;
     private readonly ConnectionLog _log;
     private readonly ConnectionBuffer _clientBuffer;
+    /// <summary>How far the head being read has been scanned, so a slow client's bytes are each scanned once.</summary>
+    private readonly RequestHeadScan _headScan = new();
     private readonly CancellationTokenSource _lifetime = new();
 
     // What PostStop must release: each is set while held and cleared when handed on.
@@ -217,7 +219,8 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
 
     private void ParseHead()
     {
-        var parsed = RequestHeadParser.Parse(_clientBuffer.Span, _settings.MaxHeaderBytes);
+        var parsed = RequestHeadParser.Parse(_clientBuffer.Span, _settings.MaxHeaderBytes, _headScan);
+        if (parsed.Status != HeadParseStatus.NeedMoreData) _headScan.Reset();
         switch (parsed)
         {
             case { Status: HeadParseStatus.NeedMoreData } when _clientBuffer.IsFull:
@@ -293,9 +296,13 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
             Block(request, AuditEvent.Of(request, verdict), reason);
             return;
         }
-        if (request.Head.Upgrade is { } upgrade && upgrade.Contains("h2c", StringComparison.OrdinalIgnoreCase))
+        if (MaxForwardsAnswer.AnswersLocally(request.Head))
         {
-            RefuseMalformed(400, "HTTP/2 upgrade is not supported");
+            // RFC 9110 §7.6.2: the proxy is the final recipient; nothing is dialled. An unread body ends the connection.
+            Allowed(request, verdict);
+            var head = request.Head;
+            var close = head.Framing != BodyFraming.None || !head.KeepAlive || _draining;
+            Respond(MaxForwardsAnswer.Response(head, close), close);
             return;
         }
         CheckDestination(request, verdict);

@@ -84,7 +84,7 @@ internal sealed class HttpExchange : IDisposable
         Task requestBody = Task.CompletedTask;
         try
         {
-            await SendAsync(_upstream, HeadWriter.UpstreamRequest(_request, _settings.ForwardedHeaders, _clientIp)).ConfigureAwait(false);
+            await SendAsync(_upstream, HeadWriter.UpstreamRequest(_request, _settings.ForwardedHeaders, _clientIp, _settings.Via)).ConfigureAwait(false);
             requestBody = PumpRequestBodyAsync();
             // A broken upload must end the wait for a response at once, not after the idle timeout.
             _ = requestBody.ContinueWith(static (_, idle) => CancelQuietly((CancellationTokenSource)idle!), _idle,
@@ -148,12 +148,12 @@ internal sealed class HttpExchange : IDisposable
             {
                 if (_request.Upgrade is null) throw new BodyFramingException(ProxyError.UpstreamResponseInvalid, "upstream sent 101 without an Upgrade request");
                 await requestBody.ConfigureAwait(false);
-                await SendClientAsync(HeadWriter.ClientResponse(response, keepAlive: true)).ConfigureAwait(false);
+                await SendClientAsync(HeadWriter.ClientResponse(response, keepAlive: true, _settings.Via)).ConfigureAwait(false);
                 return new ExchangeOutcome(ExchangeEnd.Upgraded, false, false, 101, null, _bytesUp, _bytesDown, null);
             }
             if (response.StatusCode < 200)
             {
-                await SendClientAsync(HeadWriter.ClientResponse(response, keepAlive: true)).ConfigureAwait(false);
+                await SendClientAsync(HeadWriter.ClientResponse(response, keepAlive: true, _settings.Via)).ConfigureAwait(false);
                 continue;
             }
 
@@ -163,7 +163,7 @@ internal sealed class HttpExchange : IDisposable
             var dechunk = response.Framing == BodyFraming.Chunked && _request.VersionMinor == 0;
             var clientHead = dechunk ? CloseDelimited(response) : response;
             var clientKeepAlive = _request.KeepAlive && uploadDone && clientHead.Framing != BodyFraming.UntilClose;
-            await SendClientAsync(HeadWriter.ClientResponse(clientHead, clientKeepAlive)).ConfigureAwait(false);
+            await SendClientAsync(HeadWriter.ClientResponse(clientHead, clientKeepAlive, _settings.Via)).ConfigureAwait(false);
             switch (response.Framing)
             {
                 case BodyFraming.ContentLength:

@@ -16,7 +16,8 @@ public sealed record ProxySettings(
     int MaxHeaderBytes,
     TimeSpan ShutdownGrace,
     int AcceptBacklog,
-    ForwardedHeaders ForwardedHeaders = ForwardedHeaders.Off)
+    ForwardedHeaders ForwardedHeaders = ForwardedHeaders.Off,
+    bool Via = true)
 {
     public static ProxySettings Create(Config config)
     {
@@ -32,7 +33,8 @@ public sealed record ProxySettings(
             OutcallConfig.PositiveInt(section, "max-header-bytes"),
             OutcallConfig.PositiveDuration(section, "shutdown-grace"),
             OutcallConfig.PositiveInt(section, "accept-backlog"),
-            ParseForwardedHeaders(section.GetString("forwarded-headers")));
+            ParseForwardedHeaders(section.GetString("forwarded-headers")),
+            section.GetBoolean("via"));
     }
 
     /// <summary>off | x-forwarded-for | forwarded; anything else is a configuration error, not a silent off.</summary>

@@ -65,11 +65,13 @@ public class HeadParserProperties
         {
             var bytes = model.Write();
             var whole = RequestHeadParser.Parse(bytes, 64 * 1024);
+            // One scan for all the reads, as the connection keeps it: each call resumes where the last stopped.
+            var scan = new RequestHeadScan();
             var delivered = 0;
             foreach (var piece in pieces.Append(bytes.Length))
             {
                 delivered = Math.Min(bytes.Length, delivered + piece);
-                var partial = RequestHeadParser.Parse(bytes.AsSpan(0, delivered), 64 * 1024);
+                var partial = RequestHeadParser.Parse(bytes.AsSpan(0, delivered), 64 * 1024, scan);
                 if (delivered < bytes.Length && partial.Status != HeadParseStatus.NeedMoreData) return false;
                 if (delivered == bytes.Length)
                     return partial.Status == whole.Status && partial.Consumed == whole.Consumed
@@ -83,13 +85,36 @@ public class HeadParserProperties
         Prop.ForAll(HostileBytes.ToArbitrary(), Gen.Choose(1, 16).ToArbitrary(), (bytes, piece) =>
         {
             var whole = RequestHeadParser.Parse(bytes, 8192);
+            var scan = new RequestHeadScan();
             for (var delivered = piece; ; delivered += piece)
             {
-                var partial = RequestHeadParser.Parse(bytes.AsSpan(0, Math.Min(delivered, bytes.Length)), 8192);
+                var partial = RequestHeadParser.Parse(bytes.AsSpan(0, Math.Min(delivered, bytes.Length)), 8192, scan);
                 if (partial.Status != HeadParseStatus.NeedMoreData)
                     return partial.Status == whole.Status && partial.StatusCode == whole.StatusCode && partial.Consumed == whole.Consumed;
                 if (delivered >= bytes.Length) return whole.Status == HeadParseStatus.NeedMoreData;
             }
+        });
+
+    [Property(MaxTest = 200)]
+    public Property A_scan_reset_after_a_head_parses_the_next_head_as_a_fresh_one() =>
+        Prop.ForAll(HeadModel.Generator.ToArbitrary(), HeadModel.Generator.ToArbitrary(), Gen.Choose(1, 9).ToArbitrary(), (first, second, piece) =>
+        {
+            var scan = new RequestHeadScan();
+            foreach (var bytes in new[] { first.Write(), second.Write() })
+            {
+                var whole = RequestHeadParser.Parse(bytes, 64 * 1024);
+                HeadParseResult<RequestHead> partial;
+                var delivered = 0;
+                do
+                {
+                    delivered = Math.Min(bytes.Length, delivered + piece);
+                    partial = RequestHeadParser.Parse(bytes.AsSpan(0, delivered), 64 * 1024, scan);
+                } while (partial.Status == HeadParseStatus.NeedMoreData && delivered < bytes.Length);
+                if (partial.Status != whole.Status || partial.StatusCode != whole.StatusCode || partial.Consumed != whole.Consumed) return false;
+                if (whole.Head is not null && !partial.Head!.Headers.SequenceEqual(whole.Head.Headers)) return false;
+                scan.Reset();
+            }
+            return true;
         });
 
     [Property(MaxTest = 200)]

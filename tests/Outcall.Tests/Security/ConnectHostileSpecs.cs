@@ -31,7 +31,7 @@ public sealed class ConnectHostileSpecs(SecurityNodes nodes) : IClassFixture<Sec
     {
         { "malformed CONNECT", "CONNECT 127.0.0.1:{port} HTTP/1.1\r\nHost: evil.test:443\r\n\r\n" },
         { "CONNECT with a body", "CONNECT 127.0.0.1:{port} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 4\r\n\r\n" },
-        { "h2c upgrade", "GET http://127.0.0.1:{port}/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n" },
+        { "wss absolute-form", "GET wss://127.0.0.1:{port}/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n" },
         { "smuggling head", "POST http://127.0.0.1:{port}/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n" },
     };
 

@@ -23,7 +23,7 @@ public sealed class ForwardedHeaderSpecs
         var response = await HostileRequestSpecs.SendAsync(proxy,
             $"GET http://127.0.0.1:{upstream.Port}/x HTTP/1.1\r\nHost: 127.0.0.1:{upstream.Port}\r\n{ClientForwarding}Connection: close\r\n\r\n");
         Assert.StartsWith("HTTP/1.1 204 No Content\r\n", response);
-        Assert.Equal($"GET /x HTTP/1.1\r\nHost: 127.0.0.1:{upstream.Port}\r\n{expectedFields}\r\n", System.Text.Encoding.Latin1.GetString(upstream.Received));
+        Assert.Equal($"GET /x HTTP/1.1\r\nHost: 127.0.0.1:{upstream.Port}\r\n{expectedFields}Via: 1.1 outcall\r\n\r\n", System.Text.Encoding.Latin1.GetString(upstream.Received));
     }
 
     [Fact]
@@ -32,7 +32,7 @@ public sealed class ForwardedHeaderSpecs
         await using var proxy = await ProxyHarness.StartAsync();
         await using var upstream = ScriptedUpstream.Answering("HTTP/1.1 204 No Content\r\n\r\n");
         await HostileRequestSpecs.SendAsync(proxy, $"GET http://127.0.0.1:{upstream.Port}/x HTTP/1.1\r\nHost: 127.0.0.1:{upstream.Port}\r\nConnection: close\r\n\r\n");
-        Assert.Equal($"GET /x HTTP/1.1\r\nHost: 127.0.0.1:{upstream.Port}\r\n\r\n", System.Text.Encoding.Latin1.GetString(upstream.Received));
+        Assert.Equal($"GET /x HTTP/1.1\r\nHost: 127.0.0.1:{upstream.Port}\r\nVia: 1.1 outcall\r\n\r\n", System.Text.Encoding.Latin1.GetString(upstream.Received));
     }
 
     [Theory]

@@ -50,7 +50,7 @@ public sealed class StreamedBodySpecs(SecurityNodes nodes) : IClassFixture<Secur
         await upstream.FirstConnectionEnded.WaitAsync(TimeSpan.FromSeconds(10));
 
         var received = Encoding.Latin1.GetString(upstream.Received);
-        Assert.Equal($"POST /x HTTP/1.1\r\nHost: 127.0.0.1:{upstream.Port}\r\nTransfer-Encoding: chunked\r\n\r\n{ValidChunk}{alsoRelayed}", received);
+        Assert.Equal($"POST /x HTTP/1.1\r\nHost: 127.0.0.1:{upstream.Port}\r\nVia: 1.1 outcall\r\nTransfer-Encoding: chunked\r\n\r\n{ValidChunk}{alsoRelayed}", received);
         // A 504 here means the exchange sat until the idle timeout, blaming the upstream for the client's framing.
         Assert.True(response.StartsWith("HTTP/1.1 400 Bad Request\r\n", StringComparison.Ordinal), $"{name}: got {HostileRequestSpecs.FirstLine(response)}");
     }

@@ -66,7 +66,7 @@ public sealed class UpstreamResponseSpecs(SecurityNodes nodes) : IClassFixture<S
             "X-Outcall-Block-Reason: forged\r\nTrailer: X-T\r\nUpgrade: foo\r\nProxy-Connection: keep-alive\r\nTE: trailers\r\n" +
             "X-Kept: yes\r\nContent-Length: 2\r\n\r\nok");
         var got = await HostileRequestSpecs.SendAsync(nodes.Permissive, Request(upstream.Port));
-        Assert.Equal("HTTP/1.1 200 OK\r\nX-Kept: yes\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok", got);
+        Assert.Equal("HTTP/1.1 200 OK\r\nX-Kept: yes\r\nVia: 1.1 outcall\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok", got);
     }
 
     [Theory]
@@ -81,7 +81,7 @@ public sealed class UpstreamResponseSpecs(SecurityNodes nodes) : IClassFixture<S
         var location = $"http://127.0.0.1:{elsewhere.Port}/next";
         await using var upstream = ScriptedUpstream.Answering($"HTTP/1.1 {status} Moved\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n");
         var got = await HostileRequestSpecs.SendAsync(nodes.Permissive, Request(upstream.Port));
-        Assert.Equal($"HTTP/1.1 {status} Moved\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", got);
+        Assert.Equal($"HTTP/1.1 {status} Moved\r\nLocation: {location}\r\nVia: 1.1 outcall\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", got);
         Assert.Equal(1, upstream.Connections);
         Assert.Equal(0, elsewhere.Connections);
     }
