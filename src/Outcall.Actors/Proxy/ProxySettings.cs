@@ -16,7 +16,8 @@ public sealed record ProxySettings(
     int MaxHeaderBytes,
     TimeSpan ShutdownGrace,
     int AcceptBacklog,
-    ForwardedHeaders ForwardedHeaders = ForwardedHeaders.Off)
+    ForwardedHeaders ForwardedHeaders = ForwardedHeaders.Off,
+    long MaxRefusedBodyBytes = 16 * 1024 * 1024)
 {
     public static ProxySettings Create(Config config)
     {
@@ -32,7 +33,9 @@ public sealed record ProxySettings(
             OutcallConfig.PositiveInt(section, "max-header-bytes"),
             OutcallConfig.PositiveDuration(section, "shutdown-grace"),
             OutcallConfig.PositiveInt(section, "accept-backlog"),
-            ParseForwardedHeaders(section.GetString("forwarded-headers")));
+            ParseForwardedHeaders(section.GetString("forwarded-headers")),
+            section.GetByteSize("max-refused-body-bytes") is >= 0 and var refusedBody ? refusedBody
+                : throw new ConfigurationException("outcall.proxy.max-refused-body-bytes must be a size such as 16MiB (0: never read a refused body)"));
     }
 
     /// <summary>off | x-forwarded-for | forwarded; anything else is a configuration error, not a silent off.</summary>

@@ -4,7 +4,7 @@ namespace Outcall.Telemetry;
 
 public enum RequestKind { Http, Connect, Upgrade }
 
-public enum BlockReason { Rule, DefaultPolicy, Destination, EngineUnavailable, ServerName, UnknownAgent }
+public enum BlockReason { Rule, DefaultPolicy, Destination, EngineUnavailable, ServerName, UnknownAgent, ProxyAuth }
 
 public enum UpstreamErrorKind { Refused, Timeout, Dns, Protocol, Closed }
 
@@ -27,7 +27,7 @@ public sealed class ProxyMetrics
 
     private static readonly int KindCount = Enum.GetValues<RequestKind>().Length;
     private static readonly string[] KindLabels = ["http", "connect", "upgrade"];
-    private static readonly string[] ReasonLabels = ["rule", "default_policy", "destination", "engine_unavailable", "server_name", "unknown_agent"];
+    private static readonly string[] ReasonLabels = ["rule", "default_policy", "destination", "engine_unavailable", "server_name", "unknown_agent", "proxy_auth"];
     private static readonly string[] UpstreamErrorLabels = ["refused", "timeout", "dns", "protocol", "closed"];
 
     private long _activeConnections;

@@ -58,7 +58,7 @@ public sealed class ProxyMetricsSpecs
     {
         var families = Scrape(new ProxyMetrics());
         Assert.Equal(6, families["outcall_requests_total"].Samples.Count);
-        Assert.Equal(6, families["outcall_blocks_total"].Samples.Count);
+        Assert.Equal(7, families["outcall_blocks_total"].Samples.Count);
         Assert.Equal(5, families["outcall_upstream_errors_total"].Samples.Count);
         Assert.All(families.Values.Where(f => f.Name != "outcall_rule_evaluation_seconds").SelectMany(f => f.Samples), s => Assert.Equal(0, s.Value));
     }
@@ -88,6 +88,7 @@ public sealed class ProxyMetricsSpecs
         { BlockReason.EngineUnavailable, "engine_unavailable" },
         { BlockReason.ServerName, "server_name" },
         { BlockReason.UnknownAgent, "unknown_agent" },
+        { BlockReason.ProxyAuth, "proxy_auth" },
     };
 
     [Theory]
