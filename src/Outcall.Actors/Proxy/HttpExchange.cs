@@ -18,8 +18,10 @@ public enum ExchangeEnd
     NotSent,
 }
 
+/// <param name="Status">The final status relayed to the client; 0 when none was.</param>
+/// <param name="Error">Why an <see cref="ExchangeEnd.Aborted"/> exchange broke; null otherwise.</param>
 public sealed record ExchangeOutcome(
-    ExchangeEnd End, bool ClientKeepAlive, bool UpstreamReusable, int Status, long BytesUp, long BytesDown, string? Problem);
+    ExchangeEnd End, bool ClientKeepAlive, bool UpstreamReusable, int Status, ProxyError? Error, long BytesUp, long BytesDown, string? Problem);
 
 /// <summary>
 /// One request relayed upstream and its response relayed back (FR-003). The request body and the
@@ -103,15 +105,14 @@ internal sealed class HttpExchange : IDisposable
     private async Task<ExchangeOutcome> FailAsync(Exception cause)
     {
         if (_mayRetry && !_upstreamWritten && !_clientWritten)
-            return new ExchangeOutcome(ExchangeEnd.NotSent, false, false, 0, 0, 0, "reused upstream connection failed before the request was sent");
-        var clientFault = cause is BodyFramingException { ClientFault: true };
-        var status = clientFault ? 400 : cause is OperationCanceledException ? 504 : 502;
-        var problem = cause switch
+            return new ExchangeOutcome(ExchangeEnd.NotSent, false, false, 0, null, 0, 0, "reused upstream connection failed before the request was sent");
+        var (error, problem) = cause switch
         {
-            BodyFramingException framing => framing.Message,
-            OperationCanceledException => "upstream idle timeout",
-            _ => "upstream connection failed",
+            BodyFramingException framing => (framing.Error, framing.Message),
+            OperationCanceledException => (ProxyError.UpstreamIdleTimeout, "upstream idle timeout"),
+            _ => (ProxyError.ConnectionFailed, "upstream connection failed"),
         };
+        var status = ProxyErrors.StatusOf(error);
         if (!_clientWritten)
         {
             try
@@ -121,7 +122,7 @@ internal sealed class HttpExchange : IDisposable
             }
             catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException) { }
         }
-        return new ExchangeOutcome(ExchangeEnd.Aborted, false, false, _clientWritten ? 0 : status, _bytesUp, _bytesDown, problem);
+        return new ExchangeOutcome(ExchangeEnd.Aborted, false, false, _clientWritten ? 0 : status, error, _bytesUp, _bytesDown, problem);
     }
 
     private async Task PumpRequestBodyAsync()
@@ -144,10 +145,10 @@ internal sealed class HttpExchange : IDisposable
             var response = await ReadResponseHeadAsync().ConfigureAwait(false);
             if (response.StatusCode == 101)
             {
-                if (_request.Upgrade is null) throw new BodyFramingException("upstream sent 101 without an Upgrade request");
+                if (_request.Upgrade is null) throw new BodyFramingException(ProxyError.UpstreamResponseInvalid, "upstream sent 101 without an Upgrade request");
                 await requestBody.ConfigureAwait(false);
                 await SendClientAsync(HeadWriter.ClientResponse(response, keepAlive: true)).ConfigureAwait(false);
-                return new ExchangeOutcome(ExchangeEnd.Upgraded, false, false, 101, _bytesUp, _bytesDown, null);
+                return new ExchangeOutcome(ExchangeEnd.Upgraded, false, false, 101, null, _bytesUp, _bytesDown, null);
             }
             if (response.StatusCode < 200)
             {
@@ -176,7 +177,7 @@ internal sealed class HttpExchange : IDisposable
             }
             if (clientKeepAlive) await requestBody.ConfigureAwait(false);
             var upstreamReusable = response.KeepAlive && requestBody.IsCompletedSuccessfully && _upstreamBuffer.Count == 0;
-            return new ExchangeOutcome(ExchangeEnd.Completed, clientKeepAlive, upstreamReusable, response.StatusCode, _bytesUp, _bytesDown, null);
+            return new ExchangeOutcome(ExchangeEnd.Completed, clientKeepAlive, upstreamReusable, response.StatusCode, null, _bytesUp, _bytesDown, null);
         }
     }
 
@@ -191,11 +192,11 @@ internal sealed class HttpExchange : IDisposable
                     _upstreamBuffer.Consume(parsed.Consumed);
                     return parsed.Head!;
                 case HeadParseStatus.Error:
-                    throw new BodyFramingException($"invalid upstream response: {parsed.Reason}");
+                    throw new BodyFramingException(ProxyError.UpstreamResponseInvalid, $"invalid upstream response: {parsed.Reason}");
             }
-            if (_upstreamBuffer.IsFull) throw new BodyFramingException("upstream response head too large");
+            if (_upstreamBuffer.IsFull) throw new BodyFramingException(ProxyError.UpstreamResponseInvalid, "upstream response head too large");
             if (await _upstreamBuffer.FillAsync(_upstream, Progress()).ConfigureAwait(false) == 0)
-                throw new BodyFramingException("upstream closed before answering");
+                throw new BodyFramingException(ProxyError.UpstreamClosed, "upstream closed before answering");
         }
     }
 
@@ -205,7 +206,7 @@ internal sealed class HttpExchange : IDisposable
         while (remaining > 0)
         {
             if (buffer.Count == 0 && await buffer.FillAsync(from, Progress()).ConfigureAwait(false) == 0)
-                throw new BodyFramingException(up ? "client closed inside the request body" : "upstream closed inside the response body", clientFault: up);
+                throw ClosedInsideBody(up);
             var take = (int)Math.Min(remaining, buffer.Count);
             await SendAsync(to, buffer.Memory[..take]).ConfigureAwait(false);
             buffer.Consume(take);
@@ -253,11 +254,12 @@ internal sealed class HttpExchange : IDisposable
                     if (reframe) await SendAsync(to, LastChunk).ConfigureAwait(false);
                     return;
                 case ChunkedStatus.Error:
-                    throw new BodyFramingException($"invalid chunked {(up ? "request" : "response")} body: {decoder.Error}", clientFault: up);
+                    throw new BodyFramingException(up ? ProxyError.RequestBodyInvalid : ProxyError.UpstreamResponseInvalid,
+                        $"invalid chunked {(up ? "request" : "response")} body: {decoder.Error}");
             }
             buffer.Consume(consumed);
             if (await buffer.FillAsync(from, Progress()).ConfigureAwait(false) == 0)
-                throw new BodyFramingException(up ? "client closed inside the request body" : "upstream closed inside the response body", clientFault: up);
+                throw ClosedInsideBody(up);
         }
     }
 
@@ -272,6 +274,10 @@ internal sealed class HttpExchange : IDisposable
             Count(false, count);
         }
     }
+
+    private static BodyFramingException ClosedInsideBody(bool up) => up
+        ? new BodyFramingException(ProxyError.RequestBodyInvalid, "client closed inside the request body")
+        : new BodyFramingException(ProxyError.UpstreamClosed, "upstream closed inside the response body");
 
     private static void CancelQuietly(CancellationTokenSource source)
     {
@@ -323,10 +329,10 @@ internal sealed class HttpExchange : IDisposable
 }
 
 /// <summary>
-/// A body or response that cannot be relayed without guessing its framing. ClientFault: the client's
-/// own request body was broken (400), not the upstream's answer (502).
+/// A body or response that cannot be relayed without guessing its framing; <see cref="Error"/> says whose
+/// fault it was (the client's own request body, or the upstream's answer).
 /// </summary>
-internal sealed class BodyFramingException(string message, bool clientFault = false) : Exception(message)
+internal sealed class BodyFramingException(ProxyError error, string message) : Exception(message)
 {
-    public bool ClientFault { get; } = clientFault;
+    public ProxyError Error { get; } = error;
 }

@@ -3,8 +3,9 @@ using System.Net.Sockets;
 
 namespace Outcall.Proxy;
 
-/// <summary>Upstream connect result: a socket, or the status the client gets (502 refused, 504 timeout).</summary>
-public sealed record UpstreamConnection(Socket? Socket, IPEndPoint? RemoteEndPoint, int FailureStatus, string? Failure);
+/// <summary>Upstream connect result: a socket, or why there is none (<see cref="ProxyError.UpstreamConnect"/> or
+/// <see cref="ProxyError.UpstreamConnectTimeout"/>) and what to tell the client.</summary>
+public sealed record UpstreamConnection(Socket? Socket, IPEndPoint? RemoteEndPoint, ProxyError? Error, string? Failure);
 
 /// <summary>Dials exactly the checked endpoints, in order, within one overall connect timeout (FR-010/FR-019).</summary>
 public static class UpstreamConnector
@@ -20,12 +21,12 @@ public static class UpstreamConnector
             try
             {
                 await socket.ConnectAsync(endpoint, deadline.Token).ConfigureAwait(false);
-                return new UpstreamConnection(socket, endpoint, 0, null);
+                return new UpstreamConnection(socket, endpoint, null, null);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 socket.Dispose();
-                return new UpstreamConnection(null, endpoint, 504, $"connect to {Describe(endpoint)} timed out after {timeout.TotalSeconds:0.###}s");
+                return new UpstreamConnection(null, endpoint, ProxyError.UpstreamConnectTimeout, $"connect to {Describe(endpoint)} timed out after {timeout.TotalSeconds:0.###}s");
             }
             catch (SocketException e)
             {
@@ -40,7 +41,7 @@ public static class UpstreamConnector
                 throw;
             }
         }
-        return new UpstreamConnection(null, null, 502, failure);
+        return new UpstreamConnection(null, null, ProxyError.UpstreamConnect, failure);
     }
 
     private static string Describe(IPEndPoint endpoint) =>

@@ -1,0 +1,68 @@
+using Akka.Event;
+using Outcall.Http;
+
+namespace Outcall.Proxy;
+
+/// <summary>
+/// Every line a client connection writes, each template in one place. Verdicts go through
+/// <see cref="Verdict"/> with the <see cref="AuditEvent"/> schema: BLOCK at warning, ALLOW at debug
+/// (README "Logs"). Debug lines are built only when debug is on. Never a header value, query or body.
+/// </summary>
+internal sealed class ConnectionLog(ILoggingAdapter log, string clientIp)
+{
+    private const string RequestVerdict =
+        "{Decision} {ClientIp} agent={Agent} {Method} {Host}:{Port}{Path} rule={RuleId} file={RuleFile} reason={Reason} in {DurationMs} ms";
+    private const string ServerNameVerdict =
+        "{Decision} {ClientIp} agent={Agent} {Method} {Host}:{Port}{Path} by SNI {ServerName} rule={RuleId} file={RuleFile} reason={Reason} in {DurationMs} ms";
+
+    public void Verdict(in AuditEvent e)
+    {
+        if (e.IsAllowed && !log.IsDebugEnabled) return;
+        object[] fields = e.ServerName.Length == 0
+            ? [e.Decision, e.ClientIp, e.Agent, e.Method, e.Host, e.Port, e.Path, e.RuleId, e.RuleFile, e.Reason, e.DurationMs]
+            : [e.Decision, e.ClientIp, e.Agent, e.Method, e.Host, e.Port, e.Path, e.ServerName, e.RuleId, e.RuleFile, e.Reason, e.DurationMs];
+        var template = e.ServerName.Length == 0 ? RequestVerdict : ServerNameVerdict;
+        if (e.IsAllowed) log.Debug(template, fields);
+        else log.Warning(template, fields);
+    }
+
+    /// <summary>EC-008, at error: the verdict that follows is a BLOCK. Only the failure's type is logged, never its text.</summary>
+    public void EngineUnavailable(JudgedRequest request, Exception failure) =>
+        log.Error("Rule engine unavailable for {ClientIp} -> {Host}:{Port}: {Failure}; blocking (EC-008)",
+            clientIp, request.Context.NetworkHostname, request.Head.Port, failure.GetType().Name);
+
+    public void RefusedMalformed(int status, string problem) =>
+        log.Warning("Refused malformed request from {ClientIp} with {Status}: {Problem}", clientIp, status, problem);
+
+    public void HeadTimedOut(TimeSpan headerTimeout) =>
+        log.Info("Closing {ClientIp}: request head not complete within {HeaderTimeoutSeconds} s", clientIp, headerTimeout.TotalSeconds);
+
+    public void DnsFailed(RequestHead request) =>
+        log.Warning("DNS failure for {ClientIp} -> {Host}:{Port}", clientIp, request.Host, request.Port);
+
+    public void UpstreamFailed(RequestHead request, string? failure) =>
+        log.Warning("Upstream failure for {ClientIp} -> {Host}:{Port}: {Failure}", clientIp, request.Host, request.Port, failure);
+
+    public void ExchangeEnded(JudgedRequest request, ExchangeOutcome outcome)
+    {
+        if (!log.IsDebugEnabled) return;
+        log.Debug("Exchange {ClientIp} {Method} {Host}:{Port}{Path} ended {End} status={Status} up={BytesUp} down={BytesDown}",
+            [clientIp, request.Head.Method, request.Head.Host, request.Head.Port, request.LoggedPath, outcome.End, outcome.Status, outcome.BytesUp, outcome.BytesDown]);
+    }
+
+    public void Resending(RequestHead request) =>
+        log.Debug("Reused connection to {Host}:{Port} failed before sending; retrying {Method} on a fresh one", request.Host, request.Port, request.Method);
+
+    public void ExchangeAborted(RequestHead request, string? problem) =>
+        log.Info("Exchange with {Host}:{Port} for {ClientIp} aborted: {Problem}", request.Host, request.Port, clientIp, problem);
+
+    public void TunnelRefused(RequestHead request, string? problem) =>
+        log.Warning("Closing tunnel {ClientIp} -> {Host}:{Port}: {Problem}", clientIp, request.Host, request.Port, problem);
+
+    public void TunnelEnded(RequestHead request, long bytesUp, long bytesDown, Exception? cause)
+    {
+        if (!log.IsDebugEnabled) return;
+        log.Debug("Tunnel {ClientIp} -> {Host}:{Port} ended after {BytesUp} bytes up, {BytesDown} down{Cause}",
+            [clientIp, request.Host, request.Port, bytesUp, bytesDown, cause is null ? "" : $" ({cause.GetBaseException().GetType().Name})"]);
+    }
+}
