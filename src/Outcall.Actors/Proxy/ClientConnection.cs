@@ -92,6 +92,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     private readonly ProxySettings _settings;
     private readonly string _clientIp;
     private readonly string _agent;
+    private readonly IPEndPoint _reachedAt;
     private readonly ConnectionLog _log;
     private readonly ConnectionBuffer _clientBuffer;
     private readonly CancellationTokenSource _lifetime = new();
@@ -114,6 +115,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         var clientAddress = ((IPEndPoint)client.RemoteEndPoint!).Address;
         _clientIp = clientAddress.ToString();
         _agent = services.Agents.NameOf(clientAddress);
+        _reachedAt = (IPEndPoint)client.LocalEndPoint!;
         _log = new ConnectionLog(Context.GetLogger(), _clientIp);
         _clientBuffer = new ConnectionBuffer(Math.Max(_settings.MaxHeaderBytes + 1, _settings.ClientHelloMaxBytes + 1));
     }
@@ -241,7 +243,9 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
 
     private void OnRequest(RequestHead head)
     {
-        var admission = Admission.Decide(head, _agent, _services.Agents.RequireKnownAgent);
+        // Each request may name its agent with a proxy credential (FR-014); without one the network's agent stands.
+        var identity = _services.Agents.Identify(_agent, head.Headers);
+        var admission = Admission.Decide(head, identity.Agent, _services.Agents.RequireKnownAgent, _reachedAt, identity.AuthenticationProblem);
         switch (admission.Action)
         {
             case AdmissionAction.ServeHealth:
@@ -252,7 +256,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
                 RefuseMalformed(admission.Status, admission.Reason);
                 return;
         }
-        var request = JudgedRequest.Admit(head, _clientIp, _agent);
+        var request = JudgedRequest.Admit(head, _clientIp, identity.Agent);
         if (admission.Action == AdmissionAction.Block)
         {
             Block(request, AuditEvent.Blocked(request, admission.Reason, null), admission.BlockReason);
@@ -294,7 +298,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         CheckDestination(request, verdict);
     }
 
-    /// <summary>SC-007 / FR-013: one audit event per refused request, at warning; then the IF-004 response.</summary>
+    /// <summary>SC-007 / FR-013: one audit event per refused request, at warning; then the IF-004 response (a 407 for a credential).</summary>
     private void Block(JudgedRequest request, in AuditEvent audit, BlockReason reason)
     {
         Metrics.RequestBlocked(request.Kind, reason);
@@ -303,7 +307,11 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         // After a refused CONNECT or Upgrade, or with a body we did not read, nothing more from this client is parsed.
         var close = head.TargetForm == TargetForm.Authority || head.Upgrade is not null
                     || head.Framing != BodyFraming.None || !head.KeepAlive || _draining;
-        Respond(ProxyResponses.Blocked(audit.Reason, close), close);
+        var response = reason == BlockReason.ProxyAuth
+            ? ProxyResponses.ProxyAuthenticationRequired(audit.Reason, close)
+            : ProxyResponses.Blocked(audit.Reason, close);
+        // A body the client may still be sending is read to its end first, so it can read this answer (not EPIPE).
+        Respond(response, close, unreadBody: head);
     }
 
     /// <summary>The allow half of the audit trail, at debug: the verdict and the checked destination passed.</summary>
@@ -582,19 +590,20 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
 
     // ---- writing our own responses ----
 
-    private void Respond(byte[] response, bool close)
+    /// <param name="unreadBody">A refused request whose body is still to come, discarded before the close.</param>
+    private void Respond(byte[] response, bool close, RequestHead? unreadBody = null)
     {
         _client.SendAsync(response, SocketFlags.None, _lifetime.Token).AsTask()
             .PipeTo(Self, success: _ => ResponseWritten.Instance, failure: e => new ClientWriteFailed(e));
-        Become(Responding(close));
+        Become(Responding(close, unreadBody));
     }
 
-    private UntypedReceive Responding(bool close) => message =>
+    private UntypedReceive Responding(bool close, RequestHead? unreadBody) => message =>
     {
         switch (message)
         {
             case ResponseWritten when close || _draining:
-                SocketClosing.LingerAsync(_client).PipeTo(Self, success: () => Lingered.Instance, failure: _ => Lingered.Instance);
+                CloseAfterResponseAsync(unreadBody).PipeTo(Self, success: () => Lingered.Instance, failure: _ => Lingered.Instance);
                 break;
             case ResponseWritten:
                 WaitForHead(keepAliveWait: true);
@@ -607,6 +616,15 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
                 break;
         }
     };
+
+    /// <summary>Runs off the actor, which waits in Responding meanwhile and touches neither the socket nor the buffer.</summary>
+    private async Task CloseAfterResponseAsync(RequestHead? unreadBody)
+    {
+        if (unreadBody is not null)
+            await RefusedBody.DiscardAsync(_client, _clientBuffer, unreadBody, _settings.MaxRefusedBodyBytes, _settings.IdleTimeout, _lifetime.Token)
+                .ConfigureAwait(false);
+        await SocketClosing.LingerAsync(_client).ConfigureAwait(false);
+    }
 
     private void ReadClient(CancellationToken token)
     {

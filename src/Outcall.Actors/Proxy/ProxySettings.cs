@@ -34,8 +34,7 @@ public sealed record ProxySettings(
             OutcallConfig.PositiveDuration(section, "shutdown-grace"),
             OutcallConfig.PositiveInt(section, "accept-backlog"),
             ParseForwardedHeaders(section.GetString("forwarded-headers")),
-            section.GetByteSize("max-refused-body-bytes") is >= 0 and var refusedBody ? refusedBody
-                : throw new ConfigurationException("outcall.proxy.max-refused-body-bytes must be a size such as 16MiB (0: never read a refused body)"));
+            RefusedBody.BudgetOf(section));
     }
 
     /// <summary>off | x-forwarded-for | forwarded; anything else is a configuration error, not a silent off.</summary>

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Akka.Configuration;
 using Outcall.Http;
 
 namespace Outcall.Proxy;
@@ -12,6 +13,20 @@ namespace Outcall.Proxy;
 /// </summary>
 internal static class RefusedBody
 {
+    /// <summary>`outcall.proxy.max-refused-body-bytes` from the proxy section: a size, 0 meaning never read one.</summary>
+    public static long BudgetOf(Config proxySection)
+    {
+        const string problem = "outcall.proxy.max-refused-body-bytes must be a size such as 16MiB (0: never read a refused body)";
+        try
+        {
+            return proxySection.GetByteSize("max-refused-body-bytes") is >= 0 and var budget ? budget : throw new ConfigurationException(problem);
+        }
+        catch (FormatException)
+        {
+            throw new ConfigurationException(problem);
+        }
+    }
+
     /// <summary>
     /// Reads the request's framed body to its end. True when the whole body was read (or there was none);
     /// false when it was too large, malformed, cut short, too slow, or never coming (the client waits for a
