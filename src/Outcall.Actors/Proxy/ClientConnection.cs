@@ -354,7 +354,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
             case DestinationStatus.ResolutionFailed:
                 Allowed(request, verdict);
                 _log.DnsFailed(request.Head);
-                Fail(ProxyError.DestinationUnresolved, check.Reason ?? "DNS resolution failed");
+                Fail(request.Head, ProxyError.DestinationUnresolved, check.Reason ?? "DNS resolution failed");
                 return;
         }
         Allowed(request, verdict);
@@ -385,7 +385,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         if (connection is not { Socket: { } socket, RemoteEndPoint: { } endpoint })
         {
             _log.UpstreamFailed(request.Head, connection.Failure);
-            Fail(connection.Error ?? ProxyError.UpstreamConnect, connection.Failure ?? "connect failed");
+            Fail(request.Head, connection.Error ?? ProxyError.UpstreamConnect, connection.Failure ?? "connect failed");
             return;
         }
         var lease = Hold(UpstreamLease.Fresh(socket, endpoint));
@@ -394,10 +394,11 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     }
 
     /// <summary>A request that was allowed but cannot be carried: counted by kind, answered with its status, closed.</summary>
-    private void Fail(ProxyError error, string problem)
+    private void Fail(RequestHead head, ProxyError error, string problem)
     {
         Metrics.UpstreamError(ProxyErrors.MetricKindOf(error));
-        Respond(ProxyResponses.Error(ProxyErrors.StatusOf(error), $"Outcall: {problem}"), close: true);
+        // Nothing of the body went anywhere yet: like a refusal, it is read off so the client can read this answer.
+        Respond(ProxyResponses.Error(ProxyErrors.StatusOf(error), $"Outcall: {problem}"), close: true, unreadBody: head);
     }
 
     private UpstreamLease Hold(UpstreamLease lease) => _upstream = lease;

@@ -7,7 +7,8 @@ namespace Outcall.Tests.Proxy;
 /// <summary>
 /// A refused upload is read to its end before the connection closes, so a client that writes its whole
 /// body before reading (Python requests with a generator, curl -T) reads the 403 instead of failing its
-/// write with EPIPE (issue 12; FR-008 / IF-004). Bounded by outcall.proxy.max-refused-body-bytes.
+/// write with EPIPE (issue 12; FR-008 / IF-004); the same holds for a 502 answered before the upload was
+/// sent anywhere. Bounded by outcall.proxy.max-refused-body-bytes.
 /// </summary>
 public sealed class RefusedUploadSpecs() : ProxiedUpstreamSpecs(Rules)
 {
@@ -19,7 +20,7 @@ public sealed class RefusedUploadSpecs() : ProxiedUpstreamSpecs(Rules)
             action: block
             priority: 10
           - id: allow-loopback
-            condition: network.hostname == "127.0.0.1"
+            condition: network.hostname in ["127.0.0.1", "nowhere.test"]
             action: allow
             egress:
               allow_private_ips: true
@@ -39,6 +40,15 @@ public sealed class RefusedUploadSpecs() : ProxiedUpstreamSpecs(Rules)
         await socket.SendAsync(bytes, SocketFlags.None, deadline.Token);
     }
 
+    /// <summary>The client, done writing, reads the IF-004 403 to its end and a clean close; nothing reached the upstream.</summary>
+    private async Task AssertWholeRefusalReadAsync(Socket socket)
+    {
+        var response = await RawIo.ReadUntilCloseAsync(socket, Wait);
+        Assert.StartsWith("HTTP/1.1 403 Forbidden\r\n", response);
+        Assert.EndsWith(Refusal, response);
+        Assert.Equal(0, Upstream.Connections);
+    }
+
     [Fact]
     public async Task A_blocked_8_MiB_chunked_upload_written_before_reading_still_gets_its_403()
     {
@@ -54,10 +64,7 @@ public sealed class RefusedUploadSpecs() : ProxiedUpstreamSpecs(Rules)
         }
         await SendAllAsync(socket, "0\r\n\r\n"u8.ToArray());
 
-        var response = await RawIo.ReadUntilCloseAsync(socket, Wait);
-        Assert.StartsWith("HTTP/1.1 403 Forbidden\r\n", response);
-        Assert.EndsWith(Refusal, response);
-        Assert.Equal(0, Upstream.Connections);
+        await AssertWholeRefusalReadAsync(socket);
     }
 
     [Fact]
@@ -67,10 +74,20 @@ public sealed class RefusedUploadSpecs() : ProxiedUpstreamSpecs(Rules)
         await SendAllAsync(socket, Encoding.ASCII.GetBytes(Head($"Content-Length: {UploadBytes}\r\n")));
         await SendAllAsync(socket, new byte[UploadBytes]);
 
+        await AssertWholeRefusalReadAsync(socket);
+    }
+
+    [Fact]
+    public async Task An_8_MiB_upload_to_a_name_that_does_not_resolve_still_gets_its_502()
+    {
+        using var socket = await Proxy.ConnectRawAsync();
+        await SendAllAsync(socket, Encoding.ASCII.GetBytes(
+            $"PUT http://nowhere.test/file HTTP/1.1\r\nHost: nowhere.test\r\nContent-Length: {UploadBytes}\r\n\r\n"));
+        await SendAllAsync(socket, new byte[UploadBytes]);
+
         var response = await RawIo.ReadUntilCloseAsync(socket, Wait);
-        Assert.StartsWith("HTTP/1.1 403 Forbidden\r\n", response);
-        Assert.EndsWith(Refusal, response);
-        Assert.Equal(0, Upstream.Connections);
+        Assert.StartsWith("HTTP/1.1 502 ", response);
+        Assert.Contains("DNS resolution failed", response);
     }
 
     [Fact]
