@@ -180,7 +180,12 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
                 _log.HeadTimedOut(_settings.HeaderTimeout);
                 Respond(ProxyResponses.Error(408, "Outcall: request head not received in time"), close: true);
                 break;
-            case ClientReadFailed or Drain or IdleTimedOut or HeadTimedOut:
+            case IdleTimedOut:
+                // FR-011: an idle keep-alive client is closed in order, with a FIN, never a reset.
+                SocketClosing.SendFin(_client);
+                Context.Stop(Self);
+                break;
+            case ClientReadFailed or Drain or HeadTimedOut:
                 Context.Stop(Self);
                 break;
             default:

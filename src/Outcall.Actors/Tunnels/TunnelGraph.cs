@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using Outcall.Proxy;
 
 namespace Outcall.Tunnels;
 
@@ -66,26 +67,11 @@ public sealed class TunnelGraph
         }
         catch (TimeoutException)
         {
-            // The idle timeout is an orderly end (FR-011): both peers get a FIN before the owner closes the sockets.
-            HalfClose(client);
-            HalfClose(upstream);
+            // The idle timeout is an orderly end (FR-011): both peers get a FIN before the owner closes the sockets
+            // (whose sources still have a receive pending, which would otherwise turn the close into a reset).
+            SocketClosing.SendFin(client);
+            SocketClosing.SendFin(upstream);
             throw;
-        }
-    }
-
-    /// <summary>
-    /// Sends a FIN now. It also makes the owner's later close graceful: .NET resets a TCP socket closed with a
-    /// receive still pending (our sources always have one) unless its sending side was shut down first.
-    /// </summary>
-    private static void HalfClose(Socket socket)
-    {
-        try
-        {
-            socket.Shutdown(SocketShutdown.Send);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // Already gone: there is nothing left to close gracefully.
         }
     }
 }
