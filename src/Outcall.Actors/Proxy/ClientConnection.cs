@@ -92,6 +92,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     private readonly ProxySettings _settings;
     private readonly string _clientIp;
     private readonly string _agent;
+    private readonly IPEndPoint _reachedAt;
     private readonly ConnectionLog _log;
     private readonly ConnectionBuffer _clientBuffer;
     /// <summary>How far the head being read has been scanned, so a slow client's bytes are each scanned once.</summary>
@@ -122,6 +123,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         var clientAddress = ((IPEndPoint)client.RemoteEndPoint!).Address;
         _clientIp = clientAddress.ToString();
         _agent = services.Agents.NameOf(clientAddress);
+        _reachedAt = (IPEndPoint)client.LocalEndPoint!;
         _log = new ConnectionLog(Context.GetLogger(), _clientIp);
         _clientBuffer = new ConnectionBuffer(Math.Max(_settings.MaxHeaderBytes + 1, _settings.ClientHelloMaxBytes + 1));
     }
@@ -187,7 +189,12 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
                 _log.HeadTimedOut(_settings.HeaderTimeout);
                 Respond(ProxyResponses.Error(408, "Outcall: request head not received in time"), close: true);
                 break;
-            case ClientReadFailed or Drain or IdleTimedOut or HeadTimedOut:
+            case IdleTimedOut:
+                // FR-011: an idle keep-alive client is closed in order, with a FIN, never a reset.
+                SocketClosing.SendFin(_client);
+                Context.Stop(Self);
+                break;
+            case ClientReadFailed or Drain or HeadTimedOut:
                 Context.Stop(Self);
                 break;
             default:
@@ -251,7 +258,9 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
 
     private void OnRequest(RequestHead head)
     {
-        var admission = Admission.Decide(head, _agent, _services.Agents.RequireKnownAgent);
+        // Each request may name its agent with a proxy credential (FR-014); without one the network's agent stands.
+        var identity = _services.Agents.Identify(_agent, head.Headers);
+        var admission = Admission.Decide(head, identity.Agent, _services.Agents.RequireKnownAgent, _reachedAt, identity.AuthenticationProblem);
         switch (admission.Action)
         {
             case AdmissionAction.ServeHealth:
@@ -262,7 +271,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
                 RefuseMalformed(admission.Status, admission.Reason);
                 return;
         }
-        var request = JudgedRequest.Admit(head, _clientIp, _agent);
+        var request = JudgedRequest.Admit(head, _clientIp, identity.Agent);
         if (admission.Action == AdmissionAction.Block)
         {
             Block(request, AuditEvent.Blocked(request, admission.Reason, null), admission.BlockReason);
@@ -308,7 +317,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         CheckDestination(request, verdict);
     }
 
-    /// <summary>SC-007 / FR-013: one audit event per refused request, at warning; then the IF-004 response.</summary>
+    /// <summary>SC-007 / FR-013: one audit event per refused request, at warning; then the IF-004 response (a 407 for a credential).</summary>
     private void Block(JudgedRequest request, in AuditEvent audit, BlockReason reason)
     {
         Metrics.RequestBlocked(request.Kind, reason);
@@ -317,7 +326,11 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         // After a refused CONNECT or Upgrade, or with a body we did not read, nothing more from this client is parsed.
         var close = head.TargetForm == TargetForm.Authority || head.Upgrade is not null
                     || head.Framing != BodyFraming.None || !head.KeepAlive || _draining;
-        Respond(ProxyResponses.Blocked(audit.Reason, close), close);
+        var response = reason == BlockReason.ProxyAuth
+            ? ProxyResponses.ProxyAuthenticationRequired(audit.Reason, close)
+            : ProxyResponses.Blocked(audit.Reason, close);
+        // A body the client may still be sending is read to its end first, so it can read this answer (not EPIPE).
+        Respond(response, close, unreadBody: head);
     }
 
     /// <summary>The allow half of the audit trail, at debug: the verdict and the checked destination passed.</summary>
@@ -368,7 +381,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
             case DestinationStatus.ResolutionFailed:
                 Allowed(request, verdict);
                 _log.DnsFailed(request.Head);
-                Fail(ProxyError.DestinationUnresolved, check.Reason ?? "DNS resolution failed");
+                Fail(request.Head, ProxyError.DestinationUnresolved, check.Reason ?? "DNS resolution failed");
                 return;
         }
         Allowed(request, verdict);
@@ -399,7 +412,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         if (connection is not { Socket: { } socket, RemoteEndPoint: { } endpoint })
         {
             _log.UpstreamFailed(request.Head, connection.Failure);
-            Fail(connection.Error ?? ProxyError.UpstreamConnect, connection.Failure ?? "connect failed");
+            Fail(request.Head, connection.Error ?? ProxyError.UpstreamConnect, connection.Failure ?? "connect failed");
             return;
         }
         var lease = Hold(UpstreamLease.Fresh(socket, endpoint));
@@ -408,10 +421,11 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     }
 
     /// <summary>A request that was allowed but cannot be carried: counted by kind, answered with its status, closed.</summary>
-    private void Fail(ProxyError error, string problem)
+    private void Fail(RequestHead head, ProxyError error, string problem)
     {
         CountUpstreamError(error);
-        Respond(ProxyResponses.Error(ProxyErrors.StatusOf(error), $"Outcall: {problem}"), close: true);
+        // Nothing of the body went anywhere yet: like a refusal, it is read off so the client can read this answer.
+        Respond(ProxyResponses.Error(ProxyErrors.StatusOf(error), $"Outcall: {problem}"), close: true, unreadBody: head);
     }
 
     private void CountUpstreamError(ProxyError error)
@@ -611,19 +625,20 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
 
     // ---- writing our own responses ----
 
-    private void Respond(byte[] response, bool close)
+    /// <param name="unreadBody">A refused request whose body is still to come, discarded before the close.</param>
+    private void Respond(byte[] response, bool close, RequestHead? unreadBody = null)
     {
         _client.SendAsync(response, SocketFlags.None, _lifetime.Token).AsTask()
             .PipeTo(Self, success: _ => ResponseWritten.Instance, failure: e => new ClientWriteFailed(e));
-        Become(Responding(close));
+        Become(Responding(close, unreadBody));
     }
 
-    private UntypedReceive Responding(bool close) => message =>
+    private UntypedReceive Responding(bool close, RequestHead? unreadBody) => message =>
     {
         switch (message)
         {
             case ResponseWritten when close || _draining:
-                SocketClosing.LingerAsync(_client).PipeTo(Self, success: () => Lingered.Instance, failure: _ => Lingered.Instance);
+                CloseAfterResponseAsync(unreadBody).PipeTo(Self, success: () => Lingered.Instance, failure: _ => Lingered.Instance);
                 break;
             case ResponseWritten:
                 WaitForHead(keepAliveWait: true);
@@ -636,6 +651,15 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
                 break;
         }
     };
+
+    /// <summary>Runs off the actor, which waits in Responding meanwhile and touches neither the socket nor the buffer.</summary>
+    private async Task CloseAfterResponseAsync(RequestHead? unreadBody)
+    {
+        if (unreadBody is not null)
+            await RefusedBody.DiscardAsync(_client, _clientBuffer, unreadBody, _settings.MaxRefusedBodyBytes, _settings.IdleTimeout, _lifetime.Token)
+                .ConfigureAwait(false);
+        await SocketClosing.LingerAsync(_client).ConfigureAwait(false);
+    }
 
     private void ReadClient(CancellationToken token)
     {

@@ -44,6 +44,8 @@ public static class RequestContext
         var map = new Dictionary<string, string>(fields.Count, StringComparer.Ordinal);
         foreach (var field in fields)
         {
+            // The proxy's own credential (FR-014): consumed here, never forwarded, so rules never see it either.
+            if (field.Name.Equals("Proxy-Authorization", StringComparison.OrdinalIgnoreCase)) continue;
             var name = field.Name.ToLowerInvariant();
             map[name] = map.TryGetValue(name, out var earlier) ? $"{earlier}, {field.Value}" : field.Value;
         }

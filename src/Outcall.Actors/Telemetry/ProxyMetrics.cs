@@ -4,7 +4,7 @@ namespace Outcall.Telemetry;
 
 public enum RequestKind { Http, Connect, Upgrade }
 
-public enum BlockReason { Rule, DefaultPolicy, Destination, EngineUnavailable, ServerName, UnknownAgent }
+public enum BlockReason { Rule, DefaultPolicy, Destination, EngineUnavailable, ServerName, UnknownAgent, ProxyAuth }
 
 public enum UpstreamErrorKind { Refused, Timeout, Dns, Protocol, Closed }
 
@@ -31,7 +31,7 @@ public sealed class ProxyMetrics : IDisposable
         [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
 
     private static readonly string[] KindLabels = ["http", "connect", "upgrade"];
-    private static readonly string[] ReasonLabels = ["rule", "default_policy", "destination", "engine_unavailable", "server_name", "unknown_agent"];
+    private static readonly string[] ReasonLabels = ["rule", "default_policy", "destination", "engine_unavailable", "server_name", "unknown_agent", "proxy_auth"];
     private static readonly string[] UpstreamErrorLabels = ["refused", "timeout", "dns", "protocol", "closed"];
     private static readonly int KindCount = KindLabels.Length;
 

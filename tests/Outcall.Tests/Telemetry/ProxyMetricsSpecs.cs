@@ -90,7 +90,7 @@ public sealed class ProxyMetricsSpecs : IDisposable
     {
         var families = Scrape();
         Assert.Equal(6, families["outcall_requests_total"].Samples.Count);
-        Assert.Equal(6, families["outcall_blocks_total"].Samples.Count);
+        Assert.Equal(7, families["outcall_blocks_total"].Samples.Count);
         Assert.Equal(5, families["outcall_upstream_errors_total"].Samples.Count);
         Assert.All(families.Values.SelectMany(f => f.Samples), s => Assert.Equal(0, s.Value));
     }
@@ -119,6 +119,7 @@ public sealed class ProxyMetricsSpecs : IDisposable
         { BlockReason.EngineUnavailable, "engine_unavailable" },
         { BlockReason.ServerName, "server_name" },
         { BlockReason.UnknownAgent, "unknown_agent" },
+        { BlockReason.ProxyAuth, "proxy_auth" },
     };
 
     [Theory]
