@@ -1,7 +1,8 @@
 namespace Outcall.Rules;
 
 /// <summary>The answer for one request: what to do, which rule said so, and why (IF-004 reason).</summary>
-public sealed record Verdict(RuleAction Decision, string? RuleId, string? File, string Reason, bool Logged, bool AllowPrivateIps)
+/// <param name="Mode">For an allowed CONNECT: tunnel it, or intercept it (issue 14).</param>
+public sealed record Verdict(RuleAction Decision, string? RuleId, string? File, string Reason, bool Logged, bool AllowPrivateIps, EgressMode Mode = EgressMode.Proxy)
 {
     public bool IsAllowed => Decision == RuleAction.Allow;
     /// <summary>EC-008: what every failure to judge turns into. Never configurable.</summary>
