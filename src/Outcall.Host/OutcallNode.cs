@@ -86,7 +86,7 @@ public sealed class OutcallNode : IAsyncDisposable
     /// <param name="handleHangup">Reload rules on SIGHUP (the CLI does; in-process tests do not).</param>
     public static async Task<OutcallNode> StartAsync(Config config, IHostResolver? resolver = null, TextWriter? logOutput = null, bool handleHangup = false)
     {
-        config = config.WithFallback(OutcallConfig.Defaults);
+        config = OutcallConfig.WithDefaults(config);
         var settings = NodeSettings.Create(config);
         var (proxySettings, rulesSettings, logSettings, adminSettings, clusterSettings) =
             (settings.Proxy, settings.Rules, settings.Log, settings.Admin, settings.Cluster);

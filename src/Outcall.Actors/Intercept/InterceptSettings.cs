@@ -26,7 +26,7 @@ public sealed record InterceptSettings(
 
     public static InterceptSettings Create(Config config)
     {
-        var section = config.WithFallback(OutcallConfig.Defaults).GetConfig("outcall.intercept");
+        var section = OutcallConfig.WithDefaults(config).GetConfig("outcall.intercept");
         var caCert = section.GetString("ca-cert") ?? "";
         var caKey = section.GetString("ca-key") ?? "";
         if (caCert.Length > 0 && caKey.Length == 0)

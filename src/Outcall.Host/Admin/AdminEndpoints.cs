@@ -17,7 +17,7 @@ namespace Outcall.Host.Admin;
 public sealed record ProxyBinding(IPEndPoint Endpoint);
 
 /// <summary>
-/// The admin API's routes (S003 IF-001..IF-005 and the node's own): every /api/v1 answer is the
+/// The admin API's routes (S003-IF-001..IF-005 and the node's own): every /api/v1 answer is the
 /// envelope {"success","data","error"}. Actors come from Akka.Hosting's registry; error texts never
 /// echo request bodies or queries.
 /// </summary>
@@ -94,7 +94,7 @@ public static class AdminEndpoints
         return AdminEnvelope.Ok(fleet);
     }
 
-    /// <summary>IF-001: {"context": {...}} (or the bare context) -> the verdict the proxy would give.</summary>
+    /// <summary>S003-IF-001: {"context": {...}} (or the bare context) -> the verdict the proxy would give.</summary>
     private static async Task<IResult> EvaluateAsync(HttpRequest request, IRequiredActor<RuleEngine> engine, AdminSettings settings)
     {
         var context = AdminRequests.ParseEvaluateRequest(await AdminRequests.ReadBodyAsync(request).ConfigureAwait(false));

@@ -42,7 +42,7 @@ internal static class AdminRequests
         }
     }
 
-    /// <summary>IF-001's {"context": {...}}, or the bare context as earlier versions took it.</summary>
+    /// <summary>S003-IF-001's {"context": {...}}, or the bare context as earlier versions took it.</summary>
     public static EvaluationContext ParseEvaluateRequest(string body)
     {
         using var document = ParseObject(body, "body must be {\"context\": {...}}");

@@ -51,7 +51,7 @@ public static class AdminViews
         }
     }
 
-    /// <summary>IF-001, plus the reason the proxy would log.</summary>
+    /// <summary>S003-IF-001, plus the reason the proxy would log.</summary>
     public sealed record Evaluation(string Decision, string? MatchedRule, string? File, bool Logged, string Reason)
     {
         public static Evaluation Of(Verdict verdict) =>

@@ -12,7 +12,7 @@ public sealed record TelemetrySettings(Uri? OtlpEndpoint, OtlpExportProtocol Otl
 {
     public static TelemetrySettings Create(Config config)
     {
-        var section = config.WithFallback(OutcallConfig.Defaults).GetConfig("outcall.telemetry.otlp");
+        var section = OutcallConfig.WithDefaults(config).GetConfig("outcall.telemetry.otlp");
         var protocol = section.GetString("protocol") switch
         {
             "grpc" => OtlpExportProtocol.Grpc,

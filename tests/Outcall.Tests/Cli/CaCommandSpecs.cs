@@ -7,7 +7,7 @@ using Outcall.Tests.Intercept;
 
 namespace Outcall.Tests.Cli;
 
-/// <summary>Issue 14 / S011-FR-002, FR-018, IF-007..009, AS-004/009/010: `outcall ca init|bundle|status`.</summary>
+/// <summary>Issue 14 / S011-FR-002, S011-FR-018, S011-IF-007..009, S011-AS-004/009/010: `outcall ca init|bundle|status`.</summary>
 [UnsupportedOSPlatform("windows")]
 public sealed class CaCommandSpecs : IDisposable
 {
