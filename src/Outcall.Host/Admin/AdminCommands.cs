@@ -18,9 +18,22 @@ public static class AdminCommands
     {
         var text = flag.Contains("://", StringComparison.Ordinal) ? flag : "http://" + flag;
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp
-            || uri.PathAndQuery != "/" || uri.UserInfo.Length > 0 || uri.Fragment.Length > 0)
+            || uri.PathAndQuery != "/" || uri.UserInfo.Length > 0 || uri.Fragment.Length > 0 || !HasValidHost(uri))
             throw new UsageException("--admin must be http://HOST:PORT");
         return uri;
+    }
+
+    /// <summary>Uri accepts host names that IDN refuses, and HttpClient would then throw while sending.</summary>
+    private static bool HasValidHost(Uri uri)
+    {
+        try
+        {
+            return uri.IdnHost.Length > 0;
+        }
+        catch (UriFormatException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The --admin flag's address, else the configured admin API's.</summary>

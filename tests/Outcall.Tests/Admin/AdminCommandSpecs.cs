@@ -116,6 +116,7 @@ public sealed class AdminCommandSpecs : IAsyncLifetime
     [InlineData("http://127.0.0.1:9091/?q=1")]
     [InlineData("http://user:pw@127.0.0.1:9091")]
     [InlineData("not a url")]
+    [InlineData("http://\uffff:9091")]
     public void Anything_else_as_admin_flag_is_a_usage_error(string flag)
     {
         Assert.Throws<UsageException>(() => AdminCommands.ParseAdminUrl(flag));

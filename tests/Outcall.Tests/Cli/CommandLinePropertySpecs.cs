@@ -95,7 +95,7 @@ public sealed class CommandLinePropertySpecs : IDisposable
         return exit != 2 || (stderr.StartsWith("outcall: ", StringComparison.Ordinal) && stderr.TrimEnd().Split('\n').Length == 1);
     }
 
-    [Property(MaxTest = 400)]
+    [Property(MaxTest = 1000)]
     public Property Any_argument_list_parsed_in_process_exits_0_1_or_2_with_no_stack_trace() =>
         Prop.ForAll(ArgumentLists.ToArbitrary(), generated =>
         {
