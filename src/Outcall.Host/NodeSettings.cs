@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using Outcall.Cluster;
+using Outcall.Events;
 using Outcall.Host.Admin;
 using Outcall.Proxy;
 using Outcall.Rules;
@@ -18,7 +19,8 @@ public sealed record NodeSettings(
     AgentDirectory Agents,
     UpstreamPoolSettings UpstreamPool,
     AdminSettings Admin,
-    ClusterSettings Cluster)
+    ClusterSettings Cluster,
+    EventsSettings Events)
 {
     public static NodeSettings Create(Config config) => new(
         ProxySettings.Create(config),
@@ -27,5 +29,6 @@ public sealed record NodeSettings(
         AgentDirectory.Create(config),
         UpstreamPoolSettings.Create(config),
         AdminSettings.Create(config),
-        ClusterSettings.Create(config));
+        ClusterSettings.Create(config),
+        EventsSettings.Create(config));
 }

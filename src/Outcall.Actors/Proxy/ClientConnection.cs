@@ -120,7 +120,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         var clientAddress = ((IPEndPoint)client.RemoteEndPoint!).Address;
         _clientIp = clientAddress.ToString();
         _agent = services.Agents.NameOf(clientAddress);
-        _log = new ConnectionLog(Context.GetLogger(), _clientIp);
+        _log = new ConnectionLog(Context.GetLogger(), _clientIp, services.Events);
         _clientBuffer = new ConnectionBuffer(Math.Max(_settings.MaxHeaderBytes + 1, _settings.ClientHelloMaxBytes + 1));
     }
 
@@ -290,7 +290,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         {
             var reason = judged.Failure is not null || ReferenceEquals(verdict, Verdict.EngineUnavailable) ? BlockReason.EngineUnavailable
                 : verdict.RuleId is null ? BlockReason.DefaultPolicy : BlockReason.Rule;
-            Block(request, AuditEvent.Of(request, verdict), reason);
+            Block(request, AuditEvent.Of(request, judged.Evaluation), reason);
             return;
         }
         if (request.Head.Upgrade is { } upgrade && upgrade.Contains("h2c", StringComparison.OrdinalIgnoreCase))
@@ -356,7 +356,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         switch (check.Status)
         {
             case DestinationStatus.Forbidden:
-                Block(request, AuditEvent.Blocked(request, check.Reason ?? "destination not allowed", verdict), BlockReason.Destination);
+                Block(request, AuditEvent.Refused(request, check, verdict), BlockReason.Destination);
                 return;
             case DestinationStatus.ResolutionFailed:
                 Allowed(request, verdict);
@@ -568,7 +568,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     {
         var verdict = judged.Evaluation.Verdict;
         if (judged.Failure is not null) _log.EngineUnavailable(request, judged.Failure);
-        _log.Verdict(AuditEvent.Of(request, verdict));
+        _log.Verdict(AuditEvent.Of(request, judged.Evaluation));
         if (!verdict.IsAllowed)
         {
             _connectAllowUncounted = false;

@@ -11,6 +11,8 @@ public enum RuleAction { Allow, Block }
 public sealed record Verdict(RuleAction Decision, string? RuleId, string? File, string Reason, bool Logged, bool AllowPrivateIps)
 {
     public bool IsAllowed => Decision == RuleAction.Allow;
+    /// <summary>Observe mode: the rules blocked this request and it is let through, recorded as WOULD_BLOCK.</summary>
+    public bool WouldBlock { get; init; }
     /// <summary>EC-008: what every failure to judge turns into. Never configurable.</summary>
     public static readonly Verdict EngineUnavailable = new(RuleAction.Block, null, null, "rule engine unavailable", false, false);
 }
@@ -18,7 +20,11 @@ public sealed record Verdict(RuleAction Decision, string? RuleId, string? File, 
 /// <summary>A condition that could not be judged at run time (error or non-boolean): a non-match plus this warning.</summary>
 public sealed record RuleWarning(string RuleId, string File, string Message);
 
-public sealed record RuleEvaluation(Verdict Verdict, IReadOnlyList<RuleWarning> Warnings);
+public sealed record RuleEvaluation(Verdict Verdict, IReadOnlyList<RuleWarning> Warnings)
+{
+    /// <summary>The set that decided, kept by reference so an explanation can be traced against exactly that set; null when no set did.</summary>
+    public RuleSet? DecidedBy { get; init; }
+}
 
 /// <summary>
 /// The request as rules see it (FR-007 / IF-007). Namespaces a request lacks keep their zero values

@@ -34,6 +34,7 @@ public static class AdminEndpoints
         api.MapPost("/rule/evaluate", EvaluateAsync);
         api.MapPost("/rule/test", TestAsync);
         api.MapMethods("/rule/{id}", GetOrHead, RuleAsync);
+        api.MapEventEndpoints();
         app.MapMethods("/ready", GetOrHead, Ready);
         // The Prometheus scrape, as ProxyMetrics writes it; the one place to swap for an exporter's endpoint.
         app.MapMethods("/metrics", GetOrHead, Metrics);
