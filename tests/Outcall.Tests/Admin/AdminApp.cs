@@ -30,7 +30,7 @@ public sealed class AdminApp : IAsyncDisposable
         var settings = new AdminSettings(new IPEndPoint(IPAddress.Loopback, 0), askTimeout ?? TimeSpan.FromSeconds(5));
         var builder = AdminWebHost.CreateBuilder(settings, Serilog.Core.Logger.None);
         builder.Services.AddSingleton(new ProxyMetrics()).AddSingleton(state ?? new NodeState())
-            .AddSingleton(new ProxyBinding(new IPEndPoint(IPAddress.Loopback, 1)));
+            .AddSingleton(new ProxyBinding(new IPEndPoint(IPAddress.Loopback, 1))).AddSingleton(new Outcall.Events.EventJournal(16));
         builder.Services.AddAkka("admin-specs", akka => akka.WithActors((system, registry) => registry.Register<RuleEngine>(system.ActorOf(engine, "rules"))));
         var app = builder.BuildAdminApp();
         await AdminWebHost.StartAsync(app, settings);
