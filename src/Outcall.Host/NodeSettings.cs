@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using Outcall.Cluster;
+using Outcall.Events;
 using Outcall.Host.Admin;
 using Outcall.Host.Telemetry;
 using Outcall.Proxy;
@@ -20,7 +21,8 @@ public sealed record NodeSettings(
     UpstreamPoolSettings UpstreamPool,
     AdminSettings Admin,
     ClusterSettings Cluster,
-    TelemetrySettings Telemetry)
+    TelemetrySettings Telemetry,
+    EventsSettings Events)
 {
     public static NodeSettings Create(Config config) => new(
         ProxySettings.Create(config),
@@ -30,5 +32,6 @@ public sealed record NodeSettings(
         UpstreamPoolSettings.Create(config),
         AdminSettings.Create(config),
         ClusterSettings.Create(config),
-        TelemetrySettings.Create(config));
+        TelemetrySettings.Create(config),
+        EventsSettings.Create(config));
 }

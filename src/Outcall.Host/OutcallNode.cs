@@ -15,6 +15,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Outcall.Cluster;
 using Outcall.Egress;
+using Outcall.Events;
 using Outcall.Host.Admin;
 using Outcall.Host.Telemetry;
 using Outcall.Proxy;
@@ -55,6 +56,8 @@ public sealed class OutcallNode : IAsyncDisposable
     /// <summary>The cluster's rule replication and fleet status; null when clustering is off.</summary>
     public IActorRef? ClusterRules { get; }
     public ProxyMetrics Metrics { get; }
+    /// <summary>The last verdict events (issue 15), as the admin API serves them.</summary>
+    public EventJournal Events { get; }
     /// <summary>Readiness for the admin API's /ready: Listening once started, Draining from the start of shutdown.</summary>
     public NodeState State { get; }
 
@@ -69,6 +72,7 @@ public sealed class OutcallNode : IAsyncDisposable
         Listener = registry.Get<ProxyListener>();
         ClusterRules = registry.TryGet<RuleReplicator>(out var clusterRules) ? clusterRules : null;
         Metrics = services.GetRequiredService<ProxyMetrics>();
+        Events = services.GetRequiredService<EventJournal>();
         State = services.GetRequiredService<NodeState>();
         ProxyEndpoint = services.GetRequiredService<ProxyBinding>().Endpoint;
         AdminEndpoint = AdminWebHost.BoundEndpoint(app);
@@ -117,11 +121,12 @@ public sealed class OutcallNode : IAsyncDisposable
         var pool = new UpstreamPool(settings.UpstreamPool, metrics);
         metrics.RuleSetLoaded(load.RuleSet!.ContentHash, load.RuleSet.LoadedAt, load.RuleSet.Rules.Count);
         var state = new NodeState();
+        var events = new EventJournal(settings.Events.Buffer);
         var active = new ActiveRuleSet(load.RuleSet!);
         var guard = new DestinationGuard(resolver ?? new SystemHostResolver(), [bound]);
 
         var builder = AdminWebHost.CreateBuilder(adminSettings, serilog);
-        builder.Services.AddSingleton(metrics).AddSingleton(state).AddSingleton(new ProxyBinding(bound));
+        builder.Services.AddSingleton(metrics).AddSingleton(state).AddSingleton(events).AddSingleton(new ProxyBinding(bound));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = drainPhaseTimeout + HostStopMargin);
         builder.Services.AddHostedService<DrainBeforeAdminStops>();
         builder.Services.AddOutcallMetrics(metrics, settings.Telemetry);
@@ -155,7 +160,7 @@ public sealed class OutcallNode : IAsyncDisposable
                 // blocks there and the pool grows one thread at a time: 50 concurrent CONNECTs to a fresh node stalled ~9 s.
                 system.Scheduler.Advanced.ScheduleOnce(TimeSpan.Zero, static () => { });
                 var services = new ProxyServices(proxySettings, registry.Get<Rules.RuleEngine>(), rulesSettings.AskTimeout, guard, settings.Agents, metrics,
-                    pool, new TunnelGraph(proxySettings.IdleTimeout, system.Materializer(namePrefix: "tunnel")));
+                    pool, new TunnelGraph(proxySettings.IdleTimeout, system.Materializer(namePrefix: "tunnel")), events);
                 var proxy = system.ActorOf(ProxyListener.Props(listenSocket, services), "proxy");
                 registry.Register<ProxyListener>(proxy);
                 // FR-015 / EC-013: stop accepting, let live requests and tunnels finish within the grace, then cut.

@@ -124,7 +124,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         _clientIp = clientAddress.ToString();
         _agent = services.Agents.NameOf(clientAddress);
         _reachedAt = (IPEndPoint)client.LocalEndPoint!;
-        _log = new ConnectionLog(Context.GetLogger(), _clientIp);
+        _log = new ConnectionLog(Context.GetLogger(), _clientIp, services.Events);
         _clientBuffer = new ConnectionBuffer(Math.Max(_settings.MaxHeaderBytes + 1, _settings.ClientHelloMaxBytes + 1));
     }
 
@@ -302,7 +302,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         {
             var reason = judged.Failure is not null || ReferenceEquals(verdict, Verdict.EngineUnavailable) ? BlockReason.EngineUnavailable
                 : verdict.RuleId is null ? BlockReason.DefaultPolicy : BlockReason.Rule;
-            Block(request, AuditEvent.Of(request, verdict), reason);
+            Block(request, AuditEvent.Of(request, judged.Evaluation), reason);
             return;
         }
         if (MaxForwardsAnswer.AnswersLocally(request.Head))
@@ -376,7 +376,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         switch (check.Status)
         {
             case DestinationStatus.Forbidden:
-                Block(request, AuditEvent.Blocked(request, check.Reason ?? "destination not allowed", verdict), BlockReason.Destination);
+                Block(request, AuditEvent.Refused(request, check, verdict), BlockReason.Destination);
                 return;
             case DestinationStatus.ResolutionFailed:
                 Allowed(request, verdict);
@@ -589,7 +589,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     {
         var verdict = judged.Evaluation.Verdict;
         if (judged.Failure is not null) _log.EngineUnavailable(request, judged.Failure);
-        _log.Verdict(AuditEvent.Of(request, verdict));
+        _log.Verdict(AuditEvent.Of(request, judged.Evaluation));
         if (!verdict.IsAllowed)
         {
             _connectAllowUncounted = false;

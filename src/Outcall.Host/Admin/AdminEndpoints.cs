@@ -35,6 +35,7 @@ public static class AdminEndpoints
         api.MapPost("/rule/evaluate", EvaluateAsync);
         api.MapPost("/rule/test", TestAsync);
         api.MapMethods("/rule/{id}", GetOrHead, RuleAsync);
+        api.MapEventEndpoints();
         app.MapMethods("/ready", GetOrHead, Ready);
         // The Prometheus scrape (OpenTelemetry's exporter, on services that ran AddOutcallMetrics), behind the same Host rule.
         app.MapOutcallMetrics();

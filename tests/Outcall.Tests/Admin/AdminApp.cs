@@ -33,7 +33,7 @@ public sealed class AdminApp : IAsyncDisposable
         var builder = AdminWebHost.CreateBuilder(settings, Serilog.Core.Logger.None);
         var metrics = new ProxyMetrics();
         builder.Services.AddSingleton(metrics).AddSingleton(state ?? new NodeState())
-            .AddSingleton(new ProxyBinding(new IPEndPoint(IPAddress.Loopback, 1)))
+            .AddSingleton(new ProxyBinding(new IPEndPoint(IPAddress.Loopback, 1))).AddSingleton(new Outcall.Events.EventJournal(16))
             .AddOutcallMetrics(metrics, TelemetrySettings.Create(Config.Empty));
         builder.Services.AddAkka("admin-specs", akka => akka.WithActors((system, registry) => registry.Register<RuleEngine>(system.ActorOf(engine, "rules"))));
         var app = builder.BuildAdminApp();
