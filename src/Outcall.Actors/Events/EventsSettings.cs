@@ -7,7 +7,7 @@ public sealed record EventsSettings(int Buffer)
 {
     public static EventsSettings Create(Config config)
     {
-        var section = config.WithFallback(OutcallConfig.Defaults).GetConfig("outcall.events");
+        var section = OutcallConfig.WithDefaults(config).GetConfig("outcall.events");
         return new EventsSettings(OutcallConfig.PositiveInt(section, "buffer"));
     }
 }

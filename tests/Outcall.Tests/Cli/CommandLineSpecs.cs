@@ -31,7 +31,7 @@ public sealed class CommandLineSpecs
     [Fact]
     public void Env_takes_a_proxy_url()
     {
-        Assert.Equal(new EnvCommand("http://10.0.0.1:8080", null), CommandLine.Parse(["env", "--proxy-url", "http://10.0.0.1:8080"]));
+        Assert.Equal(new EnvCommand("http://10.0.0.1:8080", null, null), CommandLine.Parse(["env", "--proxy-url", "http://10.0.0.1:8080"]));
     }
 
     [Fact]
@@ -52,6 +52,33 @@ public sealed class CommandLineSpecs
     public void A_proxy_url_that_would_not_work_in_a_container_is_refused(string url)
     {
         Assert.Throws<UsageException>(() => ContainerEnvironment.ValidateUrl(url));
+    }
+
+    [Fact]
+    public async Task Env_with_an_agent_prints_proxy_urls_carrying_its_credentials_FR014()
+    {
+        var config = Path.GetTempFileName();
+        await File.WriteAllTextAsync(config, "outcall.identity.tokens { builder = \"s3cret\" }\noutcall.admin.listen = \"\"");
+        try
+        {
+            var (exit, output, _) = await RunAsync("--config", config, "env", "--proxy-url", "http://172.17.0.1:8080", "--agent", "builder");
+            Assert.Equal(0, exit);
+            Assert.Contains("HTTP_PROXY=http://builder:s3cret@172.17.0.1:8080", output.Split('\n').Select(l => l.TrimEnd('\r')));
+            Assert.Contains("https_proxy=http://builder:s3cret@172.17.0.1:8080", output.Split('\n').Select(l => l.TrimEnd('\r')));
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    [Fact]
+    public async Task Env_for_an_agent_without_a_token_is_an_error_for_the_operator()
+    {
+        var (exit, output, error) = await RunAsync("env", "--proxy-url", "http://172.17.0.1:8080", "--agent", "nobody");
+        Assert.Equal(1, exit);
+        Assert.Empty(output);
+        Assert.Equal("outcall: agent 'nobody' has no token in outcall.identity.tokens", error.Trim());
     }
 
     private static async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
