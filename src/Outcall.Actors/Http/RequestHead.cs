@@ -1,14 +1,8 @@
-// CONTRACT FILE: the public surface of the HTTP/1.1 codecs, relied on by Proxy/.
-// The parsers, HeadWriter and the chunked codec live in their own files in this folder (same names
-// and signatures as agreed). Pure code: no actors, no sockets.
 namespace Outcall.Http;
 
 public enum TargetForm { Origin, Absolute, Authority, Asterisk }
 
 public enum BodyFraming { None, ContentLength, Chunked, UntilClose }
-
-/// <summary>One header field as received (name in its original case, value trimmed of OWS).</summary>
-public readonly record struct HeaderField(string Name, string Value);
 
 /// <summary>A parsed, validated request head (RFC 9112). Everything here has passed the strict checks.</summary>
 public sealed class RequestHead
@@ -43,33 +37,4 @@ public sealed class RequestHead
     public bool ExpectContinue { get; init; }
     /// <summary>Max-Forwards of a TRACE or OPTIONS request (RFC 9110 §7.6.2); null when absent or another method.</summary>
     public int? MaxForwards { get; init; }
-}
-
-/// <summary>A parsed, validated response head.</summary>
-public sealed class ResponseHead
-{
-    public required int StatusCode { get; init; }
-    public string ReasonPhrase { get; init; } = "";
-    public int VersionMinor { get; init; } = 1;
-    public required IReadOnlyList<HeaderField> Headers { get; init; }
-    /// <summary>Resolved with the request method: HEAD, 1xx, 204, 304 -> None; CL; chunked; else UntilClose.</summary>
-    public BodyFraming Framing { get; init; }
-    public long ContentLength { get; init; }
-    /// <summary>Whether the upstream connection may be reused after this response.</summary>
-    public bool KeepAlive { get; init; }
-}
-
-public enum HeadParseStatus { NeedMoreData, Complete, Error }
-
-/// <summary>
-/// Result of looking for a complete head at the start of a buffer. Complete: Head is set and Consumed
-/// is the head's length including the final CRLFCRLF. Error: StatusCode (400, 417, 431, 505 for requests;
-/// 502 for responses) and a Reason fit for a log line and a response body (never echoes header values).
-/// </summary>
-public readonly record struct HeadParseResult<T>(HeadParseStatus Status, T? Head, int Consumed, int StatusCode, string? Reason)
-    where T : class
-{
-    public static HeadParseResult<T> NeedMore => new(HeadParseStatus.NeedMoreData, null, 0, 0, null);
-    public static HeadParseResult<T> Done(T head, int consumed) => new(HeadParseStatus.Complete, head, consumed, 0, null);
-    public static HeadParseResult<T> Fail(int status, string reason) => new(HeadParseStatus.Error, null, 0, status, reason);
 }

@@ -1,6 +1,3 @@
-// CONTRACT FILE: the public surface of the ClientHello reader, relied on by Proxy/.
-// Pure code: no actors, no sockets. Keep these names and signatures.
-// ClientHelloReader lives in ClientHelloReader.cs.
 namespace Outcall.Tls;
 
 public enum ClientHelloStatus { NeedMoreData, Parsed, NotTls, Malformed }
