@@ -36,7 +36,7 @@ public sealed record RulesReloadCommand(string? AdminUrl, string? ConfigFile) : 
 }
 
 /// <summary>
-/// `outcall rules check|list|test|reload` (S003 CLI). Exit codes: 0 fine, 1 the rules or expression are wrong,
+/// `outcall rules check|list|test|explain|suggest|reload` (S003 CLI, issue 15). Exit codes: 0 fine, 1 the rules or expression are wrong,
 /// 2 the command line is wrong.
 /// </summary>
 public static class RulesCommand
@@ -51,6 +51,10 @@ public static class RulesCommand
         var expression = CliOptions.Value("--expr", "CEL", "a boolean CEL expression over the request context");
         expression.Required = true;
         var context = CliOptions.Value("--context", "JSON", "the request context as JSON (default: {}, every field its zero value)");
+        var explainDir = CliOptions.RulesDir();
+        var explainContext = CliOptions.Value("--context", "JSON", "the request context as JSON, as for rules test");
+        explainContext.Required = true;
+        var explainJson = new Option<bool>("--json") { Description = "the explanation as one JSON object (the shape of /api/v1/events/{id})" };
         return new Command("rules", "Check, list and try out rules; reload a running proxy's rules")
         {
             Verb.Command("check", "Validate a rules directory: a summary, or every error (exit 1)",
@@ -59,6 +63,9 @@ public static class RulesCommand
                 result => new RulesListCommand(result.GetValue(listDir), result.GetValue(CliOptions.Config)), listDir),
             Verb.Command("test", "Evaluate one expression: Result: true / Result: false, or the error (exit 1)",
                 result => new RulesTestCommand(result.GetValue(expression)!, result.GetValue(context)), expression, context),
+            Verb.Command("explain", "Judge one request context offline: the deciding rule and, for a block, why each rule did not decide",
+                result => new RulesExplainCommand(result.GetValue(explainContext)!, result.GetValue(explainDir), result.GetValue(CliOptions.Config),
+                    result.GetValue(explainJson)), explainContext, explainDir, explainJson),
             Verb.AdminClient("reload", "Ask the running proxy to reload its rules (exit 1 if the new set is rejected)",
                 (admin, config) => new RulesReloadCommand(admin, config)),
         };
@@ -143,7 +150,7 @@ public static class RulesCommand
     }
 
     /// <summary>Loads, printing warnings and (on failure) every error to stderr.</summary>
-    private static RuleLoadResult Load(string rulesDir, TextWriter stderr)
+    internal static RuleLoadResult Load(string rulesDir, TextWriter stderr)
     {
         var result = RuleSetLoader.Load(rulesDir);
         foreach (var warning in result.Warnings) stderr.WriteLine($"warning: {warning}");
