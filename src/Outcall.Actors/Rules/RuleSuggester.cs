@@ -92,7 +92,7 @@ public static class RuleSuggester
             : $"network.hostname == {Cel(hosts[0])}";
         var condition = new StringBuilder(grouped && hosts.Contains(domain) ? $"({hostCondition})" : hostCondition);
         condition.Append(" && network.port ").Append(ports.Count == 1 ? $"== {ports[0].ToString(CultureInfo.InvariantCulture)}" : $"in [{string.Join(", ", ports)}]");
-        condition.Append(tunnel ? " && http.method == \"CONNECT\"" : $" && http.method in [{string.Join(", ", methods.Select(Cel))}]");
+        condition.Append(" && http.method ").Append(tunnel ? "== \"CONNECT\"" : methods.Count == 1 ? $"== {Cel(methods[0])}" : $"in [{string.Join(", ", methods.Select(Cel))}]");
         if (agent is not null) condition.Append(" && agent.name == ").Append(Cel(agent));
 
         var blocked = seen.Count(e => !string.Equals(e.Decision, "ALLOW", StringComparison.OrdinalIgnoreCase));

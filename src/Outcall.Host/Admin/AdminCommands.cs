@@ -125,10 +125,10 @@ public static class AdminCommands
         }
     }
 
-    private sealed record Envelope(JsonDocument Document, bool Success, JsonElement Data, string? Error);
+    internal sealed record Envelope(JsonDocument Document, bool Success, JsonElement Data, string? Error);
 
     /// <summary>One request; null (the reason printed as one line) when there is no envelope to read.</summary>
-    private static async Task<Envelope?> CallAsync(Uri admin, HttpMethod method, string path, TextWriter stderr)
+    internal static async Task<Envelope?> CallAsync(Uri admin, HttpMethod method, string path, TextWriter stderr)
     {
         using var client = new HttpClient { BaseAddress = admin, Timeout = RequestTimeout };
         HttpResponseMessage response;
@@ -167,7 +167,7 @@ public static class AdminCommands
         }
     }
 
-    private static int Refused(Envelope envelope, TextWriter stderr)
+    internal static int Refused(Envelope envelope, TextWriter stderr)
     {
         stderr.WriteLine($"outcall: {envelope.Error ?? "the admin API refused the request"}");
         return 1;

@@ -54,6 +54,11 @@ public static class RulesCommand
         var explainDir = CliOptions.RulesDir();
         var explainContext = CliOptions.Value("--context", "JSON", "the request context as JSON, as for rules test");
         explainContext.Required = true;
+        var suggestAdmin = CliOptions.AdminUrl();
+        var suggestAgent = CliOptions.Value("--agent", "NAME", "only this agent's events; the rules then hold for it alone (agent.name)");
+        var suggestSince = CliOptions.Checked(CliOptions.Value("--since", "DURATION", "only events newer than this: 90s, 30m, 1h, 2d (default: all the node holds)"),
+            value => RulesSuggestCommand.ParseSince(value));
+        var suggestOut = CliOptions.Value("--out", "FILE", "write the rule file here instead of to standard output");
         var explainJson = new Option<bool>("--json") { Description = "the explanation as one JSON object (the shape of /api/v1/events/{id})" };
         return new Command("rules", "Check, list and try out rules; reload a running proxy's rules")
         {
@@ -66,6 +71,10 @@ public static class RulesCommand
             Verb.Command("explain", "Judge one request context offline: the deciding rule and, for a block, why each rule did not decide",
                 result => new RulesExplainCommand(result.GetValue(explainContext)!, result.GetValue(explainDir), result.GetValue(CliOptions.Config),
                     result.GetValue(explainJson)), explainContext, explainDir, explainJson),
+            Verb.Command("suggest", "Draft a rule file that allows what a running node observed (blocked, would-block and allowed events)",
+                result => new RulesSuggestCommand(result.GetValue(suggestAdmin), result.GetValue(CliOptions.Config), result.GetValue(suggestAgent),
+                    result.GetValue(suggestSince) is { } since ? RulesSuggestCommand.ParseSince(since) : null, result.GetValue(suggestOut)),
+                suggestAdmin, suggestAgent, suggestSince, suggestOut),
             Verb.AdminClient("reload", "Ask the running proxy to reload its rules (exit 1 if the new set is rejected)",
                 (admin, config) => new RulesReloadCommand(admin, config)),
         };
