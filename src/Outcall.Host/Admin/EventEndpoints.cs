@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
 using Outcall.Events;
 
 namespace Outcall.Host.Admin;
@@ -61,10 +62,12 @@ public static class EventEndpoints
     /// (same id), <c>event: lost</c> with <c>{"lost": N}</c> after N were dropped for this subscriber, and a comment
     /// every 15 s so proxies and browsers keep the connection.
     /// </summary>
-    private static async Task StreamAsync(HttpContext context, EventJournal journal)
+    private static async Task StreamAsync(HttpContext context, EventJournal journal, IHostApplicationLifetime lifetime)
     {
         var filter = FilterOf(context.Request.Query);
-        var cancel = context.RequestAborted;
+        // The stream ends when the node stops, or a subscriber (`outcall tail`, the page) would hold the stop for the host's whole timeout.
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var cancel = ending.Token;
         using var subscription = journal.Subscribe(filter, SubscriberBacklog);
         var response = context.Response;
         response.ContentType = "text/event-stream";

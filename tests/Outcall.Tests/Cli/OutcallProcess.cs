@@ -55,6 +55,9 @@ internal static partial class OutcallProcess
     /// <summary>SIGTERM, as docker stop and systemd send it.</summary>
     public static void Terminate(Process process) => Assert.Equal(0, Kill(process.Id, 15));
 
+    /// <summary>SIGINT, as Ctrl+C in a terminal sends it.</summary>
+    public static void Interrupt(Process process) => Assert.Equal(0, Kill(process.Id, 2));
+
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 

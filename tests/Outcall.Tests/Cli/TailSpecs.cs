@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Outcall.Tests.Proxy;
+
+namespace Outcall.Tests.Cli;
+
+/// <summary>`outcall tail` (issue 15): the real executable following a real node's verdict stream.</summary>
+public sealed class TailSpecs : IAsyncLifetime
+{
+    private const string Rules = """
+        version: "1"
+        rules:
+          - id: allow-upstream
+            condition: network.hostname == "allowed.test"
+            action: allow
+            egress:
+              allow_private_ips: true
+        """;
+
+    private HttpUpstream _upstream = null!;
+    private StaticResolver _resolver = null!;
+
+    public async Task InitializeAsync()
+    {
+        _upstream = await HttpUpstream.StartAsync();
+        _resolver = new StaticResolver().Map("allowed.test", IPAddress.Loopback);
+    }
+
+    public async Task DisposeAsync() => await _upstream.DisposeAsync();
+
+    private Task<ProxyHarness> StartNodeAsync(string admin = "127.0.0.1:0") =>
+        ProxyHarness.StartAsync(Rules, $"outcall.admin.listen = \"{admin}\"", _resolver);
+
+    /// <summary>One allowed GET (with a query that must not show) and one GET the default policy blocks.</summary>
+    private async Task SendAllowAndBlockAsync(ProxyHarness node)
+    {
+        using var client = node.CreateClient();
+        using (var allowed = await client.GetAsync($"http://allowed.test:{_upstream.Port}/hello?token=s3cret"))
+            Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        using var blocked = await client.GetAsync("http://blocked.test/nope");
+        Assert.Equal(HttpStatusCode.Forbidden, blocked.StatusCode);
+    }
+
+    [Fact]
+    public async Task It_prints_one_line_for_an_allow_and_one_for_a_block_and_exits_0_on_SIGTERM()
+    {
+        await using var node = await StartNodeAsync();
+        await using var tail = Tail.Start("--admin", node.AdminUri.ToString());
+        await tail.ErrLineAsync(line => line.StartsWith("outcall: following http://127.0.0.1:", StringComparison.Ordinal));
+
+        await SendAllowAndBlockAsync(node);
+
+        var allow = await tail.OutLineAsync(line => line.Contains("ALLOW", StringComparison.Ordinal));
+        var block = await tail.OutLineAsync(line => line.Contains("BLOCK", StringComparison.Ordinal));
+        Assert.Matches($@"^\d\d:\d\d:\d\d  ALLOW        -  GET allowed\.test:{_upstream.Port}/hello  rule allow-upstream$", allow);
+        Assert.Matches(@"^\d\d:\d\d:\d\d  BLOCK        -  GET blocked\.test:80/nope  default policy: no rule matched$", block);
+        var done = await tail.OutLineAsync(line => line.Contains("DONE", StringComparison.Ordinal));
+        Assert.Matches($@"  DONE 200     -  GET allowed\.test:{_upstream.Port}/hello  \d+ B up, .+ down, \d+ ms, completed$", done);
+        Assert.DoesNotContain(tail.Output, line => line.Contains('\e') || line.Contains("s3cret", StringComparison.Ordinal));
+
+        OutcallProcess.Terminate(tail.Process);
+        Assert.Equal(0, await tail.ExitAsync());
+    }
+
+    [Fact]
+    public async Task With_json_and_blocked_it_prints_each_block_as_one_json_line_and_exits_0_on_ctrl_c()
+    {
+        await using var node = await StartNodeAsync();
+        await using var tail = Tail.Start("--admin", node.AdminUri.ToString(), "--json", "--blocked");
+        await tail.ErrLineAsync(line => line.StartsWith("outcall: following", StringComparison.Ordinal));
+
+        await SendAllowAndBlockAsync(node);
+
+        using var e = JsonDocument.Parse(await tail.OutLineAsync(_ => true));
+        Assert.Equal(("BLOCK", "blocked.test", "default-policy"),
+            (e.RootElement.GetProperty("decision").GetString(), e.RootElement.GetProperty("host").GetString(), e.RootElement.GetProperty("cause").GetString()));
+        Assert.True(e.RootElement.GetProperty("id").GetInt64() > 0);
+
+        OutcallProcess.Interrupt(tail.Process);
+        Assert.Equal(0, await tail.ExitAsync());
+        Assert.Single(tail.Output);
+    }
+
+    [Fact]
+    public async Task When_the_node_goes_away_it_says_so_and_picks_up_the_node_that_comes_back()
+    {
+        var first = await StartNodeAsync();
+        var admin = first.AdminUri;
+        await using var tail = Tail.Start("--admin", admin.ToString());
+        await tail.ErrLineAsync(line => line.StartsWith("outcall: following", StringComparison.Ordinal));
+
+        // The stream ends as the node stops: a subscriber never holds a stop for the host's shutdown timeout (tens of seconds).
+        await first.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(15));
+        await tail.ErrLineAsync(line => line.StartsWith($"outcall: the node at {admin} went away", StringComparison.Ordinal));
+        await using var second = await StartNodeAsync(admin.Authority);
+        await tail.ErrLineAsync(line => line.StartsWith($"outcall: reconnected to {admin}", StringComparison.Ordinal));
+
+        await SendAllowAndBlockAsync(second);
+        await tail.OutLineAsync(line => line.Contains("BLOCK        -  GET blocked.test:80/nope", StringComparison.Ordinal));
+        OutcallProcess.Terminate(tail.Process);
+        Assert.Equal(0, await tail.ExitAsync());
+    }
+
+    [Fact]
+    public async Task Started_before_the_node_it_retries_until_the_node_is_there()
+    {
+        var probe = await StartNodeAsync();
+        var admin = probe.AdminUri;
+        await probe.DisposeAsync();
+        await using var tail = Tail.Start("--admin", admin.ToString());
+        await tail.ErrLineAsync(line => line.StartsWith($"outcall: cannot reach the admin API at {admin} (ConnectionRefused); retrying", StringComparison.Ordinal));
+
+        await using var node = await StartNodeAsync(admin.Authority);
+        await tail.ErrLineAsync(line => line.StartsWith($"outcall: following {admin}", StringComparison.Ordinal));
+        await SendAllowAndBlockAsync(node);
+        await tail.OutLineAsync(line => line.Contains("ALLOW", StringComparison.Ordinal));
+        OutcallProcess.Terminate(tail.Process);
+        Assert.Equal(0, await tail.ExitAsync());
+    }
+
+    /// <summary>A running `outcall tail`: every line it printed, each wait for one bounded.</summary>
+    private sealed class Tail : IAsyncDisposable
+    {
+        private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+        private readonly List<string> _out = [];
+        private readonly List<string> _err = [];
+        private readonly SemaphoreSlim _printed = new(0);
+        private readonly Task _reading;
+
+        private Tail(Process process)
+        {
+            Process = process;
+            _reading = Task.WhenAll(PumpAsync(process.StandardOutput, _out), PumpAsync(process.StandardError, _err));
+        }
+
+        public Process Process { get; }
+
+        public IReadOnlyList<string> Output => Lines(_out);
+
+        public static Tail Start(params string[] args) => new(OutcallProcess.Start(Path.GetTempPath(), ["tail", .. args]));
+
+        /// <summary>The first stdout line, printed so far or later, that matches.</summary>
+        public Task<string> OutLineAsync(Func<string, bool> match) => LineAsync(_out, match, "stdout");
+
+        public Task<string> ErrLineAsync(Func<string, bool> match) => LineAsync(_err, match, "stderr");
+
+        public async Task<int> ExitAsync()
+        {
+            await Process.WaitForExitAsync().WaitAsync(Wait);
+            await _reading.WaitAsync(Wait);
+            return Process.ExitCode;
+        }
+
+        private static IReadOnlyList<string> Lines(List<string> lines)
+        {
+            lock (lines) return [.. lines];
+        }
+
+        private async Task PumpAsync(StreamReader reader, List<string> lines)
+        {
+            while (await reader.ReadLineAsync() is { } line)
+            {
+                lock (lines) lines.Add(line);
+                _printed.Release();
+            }
+        }
+
+        private async Task<string> LineAsync(List<string> lines, Func<string, bool> match, string stream)
+        {
+            var deadline = DateTime.UtcNow + Wait;
+            while (true)
+            {
+                if (Lines(lines).FirstOrDefault(match) is { } found) return found;
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero || !await _printed.WaitAsync(left))
+                    throw new Xunit.Sdk.XunitException(
+                        $"no such line on {stream} of outcall tail within {Wait.TotalSeconds}s; stdout: {string.Join(" | ", Lines(_out))}; stderr: {string.Join(" | ", Lines(_err))}");
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!Process.HasExited) Process.Kill(entireProcessTree: true);
+            await Process.WaitForExitAsync();
+            Process.Dispose();
+            _printed.Dispose();
+        }
+    }
+}
