@@ -119,6 +119,23 @@ public sealed class TailSpecs : IAsyncLifetime
         Assert.Equal(0, await tail.ExitAsync());
     }
 
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("1", false)]
+    public async Task On_a_terminal_lines_are_coloured_unless_NO_COLOR_is_set(string? noColor, bool coloured)
+    {
+        await using var node = await StartNodeAsync();
+        await using var tail = Tail.StartOnTerminal(noColor, "--admin", node.AdminUri.ToString());
+        await tail.OutLineAsync(line => line.Contains("outcall: following", StringComparison.Ordinal));
+
+        await SendAllowAndBlockAsync(node);
+
+        var block = await tail.OutLineAsync(line => line.Contains("BLOCK", StringComparison.Ordinal));
+        var allow = await tail.OutLineAsync(line => line.Contains("ALLOW", StringComparison.Ordinal));
+        Assert.Equal((coloured, coloured), (block.StartsWith("\e[31m", StringComparison.Ordinal), allow.StartsWith("\e[32m", StringComparison.Ordinal)));
+        if (!coloured) Assert.DoesNotContain("\e[3", block + allow, StringComparison.Ordinal);
+    }
+
     /// <summary>A running `outcall tail`: every line it printed, each wait for one bounded.</summary>
     private sealed class Tail : IAsyncDisposable
     {
@@ -139,6 +156,23 @@ public sealed class TailSpecs : IAsyncLifetime
         public IReadOnlyList<string> Output => Lines(_out);
 
         public static Tail Start(params string[] args) => new(OutcallProcess.Start(Path.GetTempPath(), ["tail", .. args]));
+
+        /// <summary>Under util-linux `script`, so its output is a terminal (stdout and stderr both come out on the pty).</summary>
+        public static Tail StartOnTerminal(string? noColor, params string[] args)
+        {
+            var info = new ProcessStartInfo("script")
+            {
+                RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+                WorkingDirectory = Path.GetTempPath(),
+            };
+            info.Environment.Remove("NO_COLOR");
+            if (noColor is not null) info.Environment["NO_COLOR"] = noColor;
+            var dll = Path.Combine(AppContext.BaseDirectory, "outcall.dll");
+            foreach (var arg in (string[])["-qfec", $"exec dotnet '{dll}' tail {string.Join(' ', args.Select(a => $"'{a}'"))}", "/dev/null"]) info.ArgumentList.Add(arg);
+            var process = Process.Start(info)!;
+            process.StandardInput.Close();
+            return new Tail(process);
+        }
 
         /// <summary>The first stdout line, printed so far or later, that matches.</summary>
         public Task<string> OutLineAsync(Func<string, bool> match) => LineAsync(_out, match, "stdout");
