@@ -187,7 +187,7 @@ public sealed class CommandLineSpecs
     }
 
     [Theory]
-    [InlineData("outcall: unknown command 'frobnicate' (try: run, env, rules, proxy, cluster)", "frobnicate")]
+    [InlineData("outcall: unknown command 'frobnicate' (try: run, env, rules, tail, proxy, cluster)", "frobnicate")]
     [InlineData("outcall: unknown command 'rules verify' (try: check, list, test, explain, suggest, reload)", "rules", "verify")]
     [InlineData("outcall: 'proxy' needs a command: status", "proxy")]
     [InlineData("outcall: unknown option '--bogus'", "rules", "check", "--bogus=1")]
