@@ -3,33 +3,12 @@ using Outcall.Tests.Rules;
 
 namespace Outcall.Tests.Cli;
 
-/// <summary>`outcall rules explain` (issue 15), run as the real executable: an event's explanation for a context without traffic.</summary>
+/// <summary>`outcall rules explain` (issue 15), run as the real executable over the rule set of <see cref="RuleTraceSpecs"/>: an event's explanation for a context without traffic.</summary>
 public sealed class RulesExplainSpecs : IDisposable
 {
-    private const string Rules = """
-        version: "1"
-        rules:
-          - id: allow-api
-            condition: network.hostname == "api.test"
-            action: allow
-            priority: 10
-          - id: team-header
-            condition: http.headers["x-team"] == "red"
-            action: allow
-            priority: 15
-          - id: port-8443
-            condition: network.port == 8443
-            action: allow
-            priority: 20
-          - id: block-evil
-            condition: network.hostname.endsWith(".evil.test")
-            action: block
-            priority: 30
-        """;
-
     private readonly RuleDirectory _directory = new();
 
-    public RulesExplainSpecs() => _directory.With("rules.yaml", Rules);
+    public RulesExplainSpecs() => _directory.With("rules.yaml", RuleTraceSpecs.Rules);
 
     public void Dispose() => _directory.Dispose();
 
