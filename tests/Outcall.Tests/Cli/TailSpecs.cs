@@ -1,6 +1,14 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Outcall.Tests.Proxy;
 
 namespace Outcall.Tests.Cli;
@@ -134,6 +142,68 @@ public sealed class TailSpecs : IAsyncLifetime
         var allow = await tail.OutLineAsync(line => line.Contains("ALLOW", StringComparison.Ordinal));
         Assert.Equal((coloured, coloured), (block.StartsWith("\e[31m", StringComparison.Ordinal), allow.StartsWith("\e[32m", StringComparison.Ordinal)));
         if (!coloured) Assert.DoesNotContain("\e[3", block + allow, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A stand-in admin listener on loopback (Kestrel, port 0) whose /api/v1/events answers <paramref name="respond"/>: for what a
+    /// real node does only under load (dropping events for a slow subscriber) or not at all (refusing the stream).
+    /// </summary>
+    private static async Task<(WebApplication App, Uri Uri)> ScriptedAdminAsync(RequestDelegate respond)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        app.Run(respond);
+        await app.StartAsync();
+        return (app, new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/"));
+    }
+
+    [Fact]
+    public async Task When_the_node_says_events_were_dropped_it_prints_how_many()
+    {
+        var (app, uri) = await ScriptedAdminAsync(async context =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync("""
+                event: lost
+                data: {"lost":17}
+
+                id: 40
+                event: verdict
+                data: {"id":40,"time":"2026-12-02T13:00:00+00:00","decision":"BLOCK","cause":"default-policy","agent":"","method":"GET","host":"after.test","port":80,"path":"/","server_name":"","rule_id":"","reason":"default policy: no rule matched","outcome":null}
+
+
+                """.Replace("\r\n", "\n"));
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { });
+        });
+        await using (app)
+        {
+            await using var tail = Tail.Start("--admin", uri.ToString());
+
+            await tail.ErrLineAsync(line => line == "outcall: the node dropped 17 events for this tail (it was behind)");
+            await tail.OutLineAsync(line => line.Contains("BLOCK        -  GET after.test:80/", StringComparison.Ordinal));
+            OutcallProcess.Terminate(tail.Process);
+            Assert.Equal(0, await tail.ExitAsync());
+        }
+    }
+
+    [Fact]
+    public async Task A_node_that_refuses_the_stream_is_exit_1_with_its_error()
+    {
+        var (app, uri) = await ScriptedAdminAsync(async context =>
+        {
+            context.Response.StatusCode = 400;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync("""{"success":false,"data":null,"error":"decision must be one of ALLOW, BLOCK"}""", Encoding.UTF8);
+        });
+        await using (app)
+        {
+            await using var tail = Tail.Start("--admin", uri.ToString());
+
+            Assert.Equal(1, await tail.ExitAsync());
+            await tail.ErrLineAsync(line => line.EndsWith("refused the event stream: HTTP 400 decision must be one of ALLOW, BLOCK", StringComparison.Ordinal));
+        }
     }
 
     /// <summary>A running `outcall tail`: every line it printed, each wait for one bounded.</summary>
