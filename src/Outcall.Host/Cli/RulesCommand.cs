@@ -60,7 +60,7 @@ public static class RulesCommand
             value => RulesSuggestCommand.ParseSince(value));
         var suggestOut = CliOptions.Value("--out", "FILE", "write the rule file here instead of to standard output");
         var explainJson = new Option<bool>("--json") { Description = "the explanation as one JSON object (the shape of /api/v1/events/{id})" };
-        return new Command("rules", "Check, list and try out rules; reload a running proxy's rules")
+        return new Command("rules", "Check, list, try out and explain rules, draft them from observed traffic; reload a running proxy's rules")
         {
             Verb.Command("check", "Validate a rules directory: a summary, or every error (exit 1)",
                 result => new RulesCheckCommand(result.GetValue(checkDir), result.GetValue(CliOptions.Config)), checkDir),
