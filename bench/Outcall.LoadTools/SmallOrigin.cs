@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
@@ -8,75 +7,32 @@ namespace Outcall.LoadTools;
 /// A keep-alive HTTP/1.1 origin on 127.0.0.1 that answers every request head with 200 and the same 1 KiB body: the
 /// small GETs' far end when no nginx runs. Requests are GETs without bodies, so a head is all it reads.
 /// </summary>
-internal sealed class SmallOrigin : IAsyncDisposable
+internal static class SmallOrigin
 {
     private static readonly byte[] Response = Encoding.ASCII.GetBytes(
         "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1024\r\n\r\n" + new string('x', 1024));
 
-    private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _accepting;
+    public static LoopbackServer Start() => new(ServeAsync);
 
-    public SmallOrigin()
+    private static async Task ServeAsync(Socket connection, CancellationToken cancellationToken)
     {
-        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _listener.Listen(4096);
-        _accepting = AcceptAsync();
-    }
-
-    public IPEndPoint EndPoint => (IPEndPoint)_listener.LocalEndPoint!;
-
-    private async Task AcceptAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            try
-            {
-                _ = ServeAsync(await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false));
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                if (_stop.IsCancellationRequested) return;
-            }
-        }
-    }
-
-    private async Task ServeAsync(Socket connection)
-    {
-        using var _ = connection;
         connection.NoDelay = true;
         var buffer = new byte[8192];
         var held = 0;
-        try
+        while (held < buffer.Length)
         {
-            while (true)
+            var read = await connection.ReceiveAsync(buffer.AsMemory(held), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            if (read == 0) return;
+            held += read;
+            // Answer every complete head held; keep a partial one for the next read.
+            int end;
+            while ((end = buffer.AsSpan(0, held).IndexOf("\r\n\r\n"u8)) >= 0)
             {
-                var read = await connection.ReceiveAsync(buffer.AsMemory(held), SocketFlags.None, _stop.Token).ConfigureAwait(false);
-                if (read == 0) return;
-                held += read;
-                // Answer every complete head held; keep a partial one for the next read.
-                int end;
-                while ((end = buffer.AsSpan(0, held).IndexOf("\r\n\r\n"u8)) >= 0)
-                {
-                    await connection.SendAsync(Response, SocketFlags.None, _stop.Token).ConfigureAwait(false);
-                    var consumed = end + 4;
-                    buffer.AsSpan(consumed, held - consumed).CopyTo(buffer);
-                    held -= consumed;
-                }
-                if (held == buffer.Length) return;
+                await connection.SendAsync(Response, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                var consumed = end + 4;
+                buffer.AsSpan(consumed, held - consumed).CopyTo(buffer);
+                held -= consumed;
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-            // The client went away or we are stopping.
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _stop.Cancel();
-        _listener.Dispose();
-        await _accepting.ConfigureAwait(false);
-        _stop.Dispose();
     }
 }

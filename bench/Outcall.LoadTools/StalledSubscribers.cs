@@ -22,7 +22,7 @@ internal static class StalledSubscribers
         var connections = options.Int("connections", 20);
         var duration = TimeSpan.FromSeconds(options.Int("seconds", 5));
         var rounds = options.Int("rounds", 3);
-        await using var origin = new SmallOrigin();
+        await using var origin = SmallOrigin.Start();
         var target = options.TextOr("target", $"http://{origin.EndPoint}/small");
         var request = Encoding.ASCII.GetBytes($"GET {target} HTTP/1.1\r\nHost: {new Uri(target).Authority}\r\n\r\n");
 

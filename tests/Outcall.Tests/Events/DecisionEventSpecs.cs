@@ -74,10 +74,11 @@ public sealed class DecisionEventSpecs
 
     private static RawUpstream Recorder() => new(async (socket, self) => await self.ReadToEndAsync(socket));
 
-    private static async Task<Socket> ConnectAsync(ProxyHarness proxy, string authority)
+    /// <summary>A raw CONNECT answered 200; <paramref name="fields"/> are extra header lines, each ending in CRLF.</summary>
+    internal static async Task<Socket> ConnectAsync(ProxyHarness proxy, string authority, string fields = "")
     {
         var socket = await proxy.ConnectRawAsync();
-        await socket.SendAsync(Encoding.ASCII.GetBytes($"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n"), SocketFlags.None);
+        await socket.SendAsync(Encoding.ASCII.GetBytes($"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n{fields}\r\n"), SocketFlags.None);
         var (head, _) = await RawIo.ReadHeadAsync(socket, TimeSpan.FromSeconds(10));
         Assert.StartsWith("HTTP/1.1 200", head);
         return socket;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using Outcall.Tests.Admin;
 using Outcall.Tests.Identity;
@@ -68,14 +67,7 @@ public sealed class ObservedAgentSpecs : IAsyncLifetime
         return found[^1];
     }
 
-    private async Task<Socket> ConnectAsync(string authority, string credential)
-    {
-        var socket = await _proxy.ConnectRawAsync();
-        await socket.SendAsync(Encoding.ASCII.GetBytes($"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n{credential}\r\n"), SocketFlags.None);
-        var (head, _) = await RawIo.ReadHeadAsync(socket, TimeSpan.FromSeconds(10));
-        Assert.StartsWith("HTTP/1.1 200", head);
-        return socket;
-    }
+    private Task<Socket> ConnectAsync(string authority, string credential) => DecisionEventSpecs.ConnectAsync(_proxy, authority, credential);
 
     [Fact]
     public async Task The_observed_agents_blocked_request_goes_on_as_WOULD_BLOCK_while_the_other_agents_is_refused()
