@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Outcall.Events;
 
 namespace Outcall.Rules;
 
@@ -35,9 +36,7 @@ public sealed record SuggestionRequest(string? Agent, DateTimeOffset? NotBefore,
 /// </summary>
 public static class RuleSuggester
 {
-    public const string WouldBlock = "WOULD_BLOCK";
-
-    private static readonly string[] Judged = ["ALLOW", "BLOCK", WouldBlock];
+    private static readonly string[] Judged = [TrafficEvent.Allow, TrafficEvent.Block, TrafficEvent.WouldBlock];
     private static readonly string[] RuleCauses = ["rule", "default-policy"];
 
     public static string Suggest(IEnumerable<ObservedRequest> events, SuggestionRequest request)
@@ -77,7 +76,7 @@ public static class RuleSuggester
     /// <summary>The rules decided it, so a rule can allow it; a guard refusal or an engine timeout would stay refused.</summary>
     private static bool Liftable(ObservedRequest e) =>
         Judged.Contains(e.Decision, StringComparer.OrdinalIgnoreCase)
-        && (string.Equals(e.Decision, "ALLOW", StringComparison.OrdinalIgnoreCase) || RuleCauses.Contains(e.Cause, StringComparer.Ordinal))
+        && (string.Equals(e.Decision, TrafficEvent.Allow, StringComparison.OrdinalIgnoreCase) || RuleCauses.Contains(e.Cause, StringComparer.Ordinal))
         && e.Hostname.Length > 0 && e.Port is > 0 and <= 65535;
 
     private static void AppendRule(StringBuilder file, string domain, bool tunnel, List<ObservedRequest> seen, string? agent, HashSet<string> ids)
@@ -95,7 +94,7 @@ public static class RuleSuggester
         condition.Append(" && http.method ").Append(tunnel ? "== \"CONNECT\"" : methods.Count == 1 ? $"== {Cel(methods[0])}" : $"in [{string.Join(", ", methods.Select(Cel))}]");
         if (agent is not null) condition.Append(" && agent.name == ").Append(Cel(agent));
 
-        var blocked = seen.Count(e => !string.Equals(e.Decision, "ALLOW", StringComparison.OrdinalIgnoreCase));
+        var blocked = seen.Count(e => !string.Equals(e.Decision, TrafficEvent.Allow, StringComparison.OrdinalIgnoreCase));
         var agents = seen.Select(e => e.Agent.Length == 0 ? "(unknown)" : Printable(e.Agent)).Distinct().Order(StringComparer.Ordinal);
         var what = tunnel ? "tunnels (CONNECT)" : $"plain HTTP {string.Join("/", methods)}";
         var where = grouped ? $"*.{domain}" : hosts[0];

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Outcall.Events;
 using Outcall.Host.Admin;
 
 namespace Outcall.Host.Cli;
@@ -157,7 +158,7 @@ public sealed record TailCommand(string? AdminUrl, string? ConfigFile, string? A
                 return;
             }
             if (type is not ("verdict" or "outcome") || e.ValueKind != JsonValueKind.Object) return;
-            if (BlockedOnly && e.TryGetProperty("decision", out var decision) && decision.GetString() == "ALLOW") return;
+            if (BlockedOnly && e.TryGetProperty("decision", out var decision) && decision.GetString() == TrafficEvent.Allow) return;
             stdout.WriteLine(Json ? data : VerdictLine.Format(e, colour));
             stdout.Flush();
         }

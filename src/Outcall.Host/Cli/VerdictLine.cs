@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Outcall.Events;
 
 namespace Outcall.Host.Cli;
 
@@ -34,10 +35,10 @@ public static class VerdictLine
         else
         {
             label = decision;
-            paint = decision == "ALLOW" ? Green : decision == "BLOCK" ? Red : Yellow;
+            paint = decision == TrafficEvent.Allow ? Green : decision == TrafficEvent.Block ? Red : Yellow;
             var rule = Text(e, "rule_id");
             var reason = Text(e, "reason");
-            detail = decision == "ALLOW" ? $"rule {rule}" : rule.Length > 0 && !reason.Contains(rule, StringComparison.Ordinal) ? $"{reason} (rule {rule})" : reason;
+            detail = decision == TrafficEvent.Allow ? $"rule {rule}" : rule.Length > 0 && !reason.Contains(rule, StringComparison.Ordinal) ? $"{reason} (rule {rule})" : reason;
         }
         var line = $"{time}  {label,-11}  {agent}  {Text(e, "method")} {target}  {detail}";
         return colour ? $"{paint}{line}{Reset}" : line;
