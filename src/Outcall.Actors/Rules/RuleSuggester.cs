@@ -9,7 +9,9 @@ namespace Outcall.Rules;
 /// <param name="Cause">What decided: rule, default-policy, destination, engine-unavailable or admission.</param>
 /// <param name="Method">The request's method; CONNECT for a tunnel.</param>
 /// <param name="ServerName">The SNI the verdict judged, "" when the request itself was judged.</param>
-public sealed record ObservedRequest(DateTimeOffset Time, string Decision, string Cause, string Agent, string Method, string Host, int Port, string ServerName)
+/// <param name="RuleId">The rule that decided, "" for the default policy.</param>
+public sealed record ObservedRequest(
+    DateTimeOffset Time, string Decision, string Cause, string Agent, string Method, string Host, int Port, string ServerName, string RuleId = "")
 {
     /// <summary>The name the rules saw as <c>network.hostname</c>: the SNI when the verdict judged one, else the host.</summary>
     public string Hostname => ServerName.Length > 0 ? ServerName : Host;
@@ -104,6 +106,11 @@ public static class RuleSuggester
         file.Append("  # Seen ").Append(Count(seen.Count, "time")).Append(" (").Append(blocked.ToString(CultureInfo.InvariantCulture))
             .Append(" blocked or would-block), ").Append(Stamp(seen.Min(e => e.Time))).Append(" to ").Append(Stamp(seen.Max(e => e.Time)))
             .Append(", agents: ").Append(string.Join(", ", agents)).Append(".\n");
+        var blockRules = seen.Where(e => !string.Equals(e.Decision, TrafficEvent.Allow, StringComparison.OrdinalIgnoreCase) && e.Cause == "rule" && e.RuleId.Length > 0)
+            .Select(e => Printable(e.RuleId)).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (blockRules.Count > 0)
+            file.Append("  # Careful: block rule ").Append(string.Join(", ", blockRules))
+                .Append(" refused some of these on purpose; keep it ahead of this one (lower priority) if it should stand.\n");
         file.Append("  - id: ").Append(UniqueId($"allow-{IdPart(grouped ? domain : hosts[0])}-{(tunnel ? "tunnels" : "http")}", ids)).Append('\n');
         file.Append("    description: ").Append(Yaml($"{what} to {where}, port {string.Join(", ", ports)}")).Append('\n');
         file.Append("    condition: ").Append(Yaml(condition.ToString())).Append('\n');

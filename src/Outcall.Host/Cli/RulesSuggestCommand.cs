@@ -50,7 +50,7 @@ public sealed partial record RulesSuggestCommand(string? AdminUrl, string? Confi
     /// <summary>An event of /api/v1/events/recent as the suggester reads it.</summary>
     private static ObservedRequest Observed(JsonElement e) => new(
         e.GetProperty("time").GetDateTimeOffset(), Text(e, "decision"), Text(e, "cause"), Text(e, "agent"), Text(e, "method"), Text(e, "host"),
-        e.TryGetProperty("port", out var port) && port.TryGetInt32(out var number) ? number : 0, Text(e, "server_name"));
+        e.TryGetProperty("port", out var port) && port.TryGetInt32(out var number) ? number : 0, Text(e, "server_name"), Text(e, "rule_id"));
 
     private static string Text(JsonElement e, string name) =>
         e.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";

@@ -12,8 +12,8 @@ namespace Outcall.Host.Cli;
 /// `outcall tail [--admin URL] [--agent A] [--blocked] [--host H] [--json]` (issue 15): follows a node's verdict
 /// stream (<c>GET /api/v1/events</c>), one line per verdict (<see cref="VerdictLine"/>) or, with --json, each event
 /// as one JSON line. Notes (dropped events, the node going away, reconnecting) go to stderr. Ctrl+C or SIGTERM ends
-/// it with exit 0; when the node goes away it reconnects, backing off from 250 ms to at most 5 s; a node that refuses
-/// the request (wrong filter, not an Outcall admin API) is exit 1.
+/// it with exit 0; when the node goes away (or answers 5xx) it reconnects, backing off from 250 ms to at most 5 s; a
+/// node that refuses the request with a 4xx (wrong filter, not an Outcall admin API) is exit 1.
 /// </summary>
 public sealed record TailCommand(string? AdminUrl, string? ConfigFile, string? Agent, string? Host, bool BlockedOnly, bool Json) : CliCommand
 {
@@ -52,6 +52,8 @@ public sealed record TailCommand(string? AdminUrl, string? ConfigFile, string? A
             try
             {
                 using var response = await client.GetAsync(StreamPath(), HttpCompletionOption.ResponseHeadersRead, stop.Token).ConfigureAwait(false);
+                // A 5xx is a node in trouble or on its way down: retried like a node that went away.
+                if ((int)response.StatusCode >= 500) throw new HttpRequestException($"HTTP {(int)response.StatusCode}");
                 if (!response.IsSuccessStatusCode)
                 {
                     stderr.WriteLine($"outcall: the admin API at {admin} refused the event stream: HTTP {(int)response.StatusCode} {await ErrorOf(response).ConfigureAwait(false)}");
@@ -73,6 +75,7 @@ public sealed record TailCommand(string? AdminUrl, string? ConfigFile, string? A
                 var reason = e switch
                 {
                     HttpRequestException { InnerException: SocketException socket } => socket.SocketErrorCode.ToString(),
+                    HttpRequestException { HttpRequestError: HttpRequestError.Unknown } request => request.Message,
                     HttpRequestException request => request.HttpRequestError.ToString(),
                     OperationCanceledException => $"silent for {Silence.TotalSeconds:0}s",
                     _ => "connection lost",

@@ -189,6 +189,32 @@ public sealed class TailSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_node_answering_503_is_retried_until_it_streams()
+    {
+        var calls = 0;
+        var (app, uri) = await ScriptedAdminAsync(async context =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                context.Response.StatusCode = 503;
+                return;
+            }
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync(": outcall events\n\n");
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { });
+        });
+        await using (app)
+        {
+            await using var tail = Tail.Start("--admin", uri.ToString());
+
+            await tail.ErrLineAsync(line => line == $"outcall: cannot reach the admin API at {uri} (HTTP 503); retrying");
+            await tail.ErrLineAsync(line => line == $"outcall: following {uri}");
+            OutcallProcess.Terminate(tail.Process);
+            Assert.Equal(0, await tail.ExitAsync());
+        }
+    }
+
+    [Fact]
     public async Task A_node_that_refuses_the_stream_is_exit_1_with_its_error()
     {
         var (app, uri) = await ScriptedAdminAsync(async context =>

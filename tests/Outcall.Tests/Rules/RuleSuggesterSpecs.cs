@@ -14,8 +14,8 @@ public sealed class RuleSuggesterSpecs : IDisposable
     public void Dispose() => _directory.Dispose();
 
     private static ObservedRequest Seen(string host, int port = 443, string method = "CONNECT", string decision = "BLOCK",
-        string cause = "default-policy", string agent = "", string sni = "", int minutesAgo = 1) =>
-        new(Now.AddMinutes(-minutesAgo), decision, cause, agent, method, host, port, sni);
+        string cause = "default-policy", string agent = "", string sni = "", int minutesAgo = 1, string rule = "") =>
+        new(Now.AddMinutes(-minutesAgo), decision, cause, agent, method, host, port, sni, rule);
 
     private RuleSet Load(string file)
     {
@@ -146,5 +146,14 @@ public sealed class RuleSuggesterSpecs : IDisposable
         var rule = Assert.Single(Load(file).Rules);
         Assert.EndsWith("""agent.name == "a\"b\u000a" """.Trim(), rule.Condition);
         Assert.Contains("# Left out: 1 event whose host name or method is not plain text.", file);
+    }
+
+    [Fact]
+    public void A_host_an_explicit_block_rule_refused_is_allowed_with_a_warning_naming_that_rule()
+    {
+        var file = RuleSuggester.Suggest([Seen("risky.test", cause: "rule", rule: "block-risky")], Plain);
+
+        Assert.Single(Load(file).Rules);
+        Assert.Contains("  # Careful: block rule block-risky refused some of these on purpose; keep it ahead of this one", file);
     }
 }
