@@ -36,9 +36,12 @@ public static class AdminCommands
         }
     }
 
-    /// <summary>The --admin flag's address, else the configured admin API's.</summary>
-    public static Uri BaseUri(string? adminFlag, string? configFile) =>
-        adminFlag is not null ? ParseAdminUrl(adminFlag) : BaseUri(AdminSettings.Create(ConfigLayers.Load(configFile)));
+    /// <summary>The --admin flag's address, else the configured admin API's; with the configured token (outcall.admin.token) either way.</summary>
+    public static AdminTarget Target(string? adminFlag, string? configFile)
+    {
+        var settings = AdminSettings.Create(ConfigLayers.Load(configFile));
+        return new AdminTarget(adminFlag is not null ? ParseAdminUrl(adminFlag) : BaseUri(settings), settings.Token);
+    }
 
     /// <summary>
     /// The admin API of a node run with <paramref name="settings"/>. An unspecified listen address
@@ -54,7 +57,7 @@ public static class AdminCommands
         return new Uri($"http://{new IPEndPoint(address, listen.Port)}/");
     }
 
-    public static async Task<int> ProxyStatusAsync(Uri admin, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> ProxyStatusAsync(AdminTarget admin, TextWriter stdout, TextWriter stderr)
     {
         var answer = await CallAsync(admin, HttpMethod.Get, "api/v1/proxy", stderr).ConfigureAwait(false);
         if (answer is not { } envelope) return 1;
@@ -68,7 +71,7 @@ public static class AdminCommands
         }
     }
 
-    public static async Task<int> RulesReloadAsync(Uri admin, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> RulesReloadAsync(AdminTarget admin, TextWriter stdout, TextWriter stderr)
     {
         var answer = await CallAsync(admin, HttpMethod.Post, "api/v1/rules/reload", stderr).ConfigureAwait(false);
         if (answer is not { } envelope) return 1;
@@ -90,7 +93,7 @@ public static class AdminCommands
     }
 
     /// <summary>One line per member: address, membership status, reachability, roles, then its rule set and counters.</summary>
-    public static async Task<int> ClusterStatusAsync(Uri admin, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> ClusterStatusAsync(AdminTarget admin, TextWriter stdout, TextWriter stderr)
     {
         var answer = await CallAsync(admin, HttpMethod.Get, "api/v1/cluster", stderr).ConfigureAwait(false);
         if (answer is not { } envelope) return 1;
@@ -128,9 +131,9 @@ public static class AdminCommands
     private sealed record Envelope(JsonDocument Document, bool Success, JsonElement Data, string? Error);
 
     /// <summary>One request; null (the reason printed as one line) when there is no envelope to read.</summary>
-    private static async Task<Envelope?> CallAsync(Uri admin, HttpMethod method, string path, TextWriter stderr)
+    private static async Task<Envelope?> CallAsync(AdminTarget admin, HttpMethod method, string path, TextWriter stderr)
     {
-        using var client = new HttpClient { BaseAddress = admin, Timeout = RequestTimeout };
+        using var client = admin.CreateClient(RequestTimeout);
         HttpResponseMessage response;
         try
         {
