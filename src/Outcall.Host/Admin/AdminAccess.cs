@@ -20,7 +20,7 @@ public static class AdminAccess
         app.Use((context, next) =>
         {
             var request = context.Request;
-            if (!IsSafe(request.Method) && request.Headers.Origin is [var origin, ..] && !IsOwnOrigin(origin, request))
+            if (!IsSafe(request.Method) && request.Headers.Origin.Any(origin => !IsOwnOrigin(origin, request)))
                 return Refuse(context, StatusCodes.Status403Forbidden, "the admin API refuses state changes requested by a page of another origin");
             if (settings.Token is { } token && !OpenPaths.Contains(request.Path.Value, StringComparer.Ordinal) && !Presents(request, token))
             {

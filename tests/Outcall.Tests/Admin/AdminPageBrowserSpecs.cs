@@ -17,16 +17,14 @@ public sealed class AdminPageBrowserSpecs(HeadlessChromium browser) : IClassFixt
         version: "1"
         rules:
           - id: allow-upstream
-            condition: network.hostname == "allowed.test"
+            description: "The test's upstream"
             action: allow
-            priority: 10
-            egress:
-              allow_private_ips: true
+            egress: { allow_private_ips: true }
+            condition: network.hostname == "allowed.test"
           - id: block-evil
-            condition: network.hostname.endsWith(".evil.test")
-            action: block
-            priority: 20
             description: "Known exfiltration sites"
+            action: block
+            condition: network.hostname.endsWith(".evil.test")
         """;
 
     private HttpUpstream _upstream = null!;
