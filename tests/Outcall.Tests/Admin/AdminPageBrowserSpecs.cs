@@ -136,6 +136,28 @@ public sealed class AdminPageBrowserSpecs(HeadlessChromium browser) : IClassFixt
         Assert.Contains("outcall.admin.token", notice);
     }
 
+    [Fact]
+    public async Task After_the_node_restarts_the_page_reconnects_and_shows_the_new_node_events_in_place_of_the_old()
+    {
+        var first = await ProxyHarness.StartAsync(Rules, ProxyHarness.WithAdmin);
+        var admin = first.Node.AdminEndpoint!;
+        Page.Navigate().GoToUrl(first.AdminUri.ToString());
+        browser.WaitFor("its event stream live", d => d.FindElement(By.Id("stream-state")).Text == "live" ? "live" : null);
+        using (var client = first.CreateClient())
+        {
+            (await client.GetAsync("http://before.evil.test/")).Dispose();
+            (await client.GetAsync("http://later.evil.test/")).Dispose();
+        }
+        RowFor("later.evil.test:80", "BLOCK");
+        await first.DisposeAsync();
+
+        await using var second = await ProxyHarness.StartAsync(Rules, $"outcall.admin.listen = \"{admin}\"");
+        using (var client = second.CreateClient()) (await client.GetAsync("http://after.evil.test/")).Dispose();
+        RowFor("after.evil.test:80", "BLOCK");
+        // The new node's event 1 is not the old node's event 1, and the old node's event 2 is gone with it.
+        Assert.Equal(["after.evil.test:80"], Page.FindElements(By.CssSelector("#event-rows td.hostport")).Select(td => td.Text));
+    }
+
     private async Task<Socket> OpenTunnelAsync(string authority)
     {
         var socket = await _proxy.ConnectRawAsync();

@@ -238,7 +238,10 @@
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
       streamState("live", "live");
       retryMs = 1000;
-      // Events that happened while the stream was down (or before the page opened) come from the buffer.
+      // Events that happened while the stream was down (or before the page opened) come from the buffer. After a
+      // drop the node may have restarted and counts ids from 1 again, so the buffer replaces what the page held.
+      if (connectedBefore) forget();
+      connectedBefore = true;
       loadRecent();
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = "";
@@ -258,6 +261,19 @@
     streamState("down", "reconnecting");
     setTimeout(stream, retryMs);
     retryMs = Math.min(retryMs * 2, 10000);
+  }
+
+  let connectedBefore = false;
+  function forget() {
+    events.clear();
+    agents.clear();
+    blockedHosts.clear();
+    $("event-rows").replaceChildren();
+    $("filter-agent").replaceChildren(el("option", { value: "*", text: "all agents" }));
+    filters.agent = "*";
+    closeDetail();
+    renderCounters();
+    refreshShown();
   }
 
   async function loadRecent() {
