@@ -123,6 +123,11 @@ public sealed class OutcallNode : IAsyncDisposable
         var state = new NodeState();
         var events = new EventJournal(settings.Events.Buffer);
         var active = new ActiveRuleSet(load.RuleSet!);
+        if (rulesSettings.Mode == RulesMode.Observe)
+            serilog.Warning("outcall.rules.mode = observe: what the rules block is let through and logged as WOULD_BLOCK");
+        else if (settings.Agents.ObserveAgents.Count > 0)
+            serilog.Warning("Observe mode for agents {ObserveAgents}: what the rules block for them is let through and logged as WOULD_BLOCK",
+                string.Join(", ", settings.Agents.ObserveAgents.Order(StringComparer.Ordinal)));
         var guard = new DestinationGuard(resolver ?? new SystemHostResolver(), [bound]);
 
         var builder = AdminWebHost.CreateBuilder(adminSettings, serilog);
@@ -160,7 +165,10 @@ public sealed class OutcallNode : IAsyncDisposable
                 // blocks there and the pool grows one thread at a time: 50 concurrent CONNECTs to a fresh node stalled ~9 s.
                 system.Scheduler.Advanced.ScheduleOnce(TimeSpan.Zero, static () => { });
                 var services = new ProxyServices(proxySettings, registry.Get<Rules.RuleEngine>(), rulesSettings.AskTimeout, guard, settings.Agents, metrics,
-                    pool, new TunnelGraph(proxySettings.IdleTimeout, system.Materializer(namePrefix: "tunnel")), events);
+                    pool, new TunnelGraph(proxySettings.IdleTimeout, system.Materializer(namePrefix: "tunnel")), events)
+                {
+                    Observe = ObserveMode.Of(rulesSettings, settings.Agents),
+                };
                 var proxy = system.ActorOf(ProxyListener.Props(listenSocket, services), "proxy");
                 registry.Register<ProxyListener>(proxy);
                 // FR-015 / EC-013: stop accepting, let live requests and tunnels finish within the grace, then cut.

@@ -8,7 +8,7 @@ namespace Outcall.Events;
 /// query, header value, body or credential.
 /// </summary>
 /// <param name="Id">Increasing per node from 1.</param>
-/// <param name="Decision"><c>ALLOW</c> or <c>BLOCK</c>.</param>
+/// <param name="Decision"><c>ALLOW</c>, <c>BLOCK</c> or <c>WOULD_BLOCK</c> (observe mode let through what the rules block).</param>
 /// <param name="Cause">What decided: rule, default-policy, destination, engine-unavailable or admission.</param>
 /// <param name="Path">Without its query; "" for a CONNECT.</param>
 /// <param name="ServerName">The SNI this verdict judged; "" when the request itself was judged.</param>
@@ -19,6 +19,7 @@ public sealed record TrafficEvent(
 {
     public const string Allow = "ALLOW";
     public const string Block = "BLOCK";
+    public const string WouldBlock = "WOULD_BLOCK";
 
     /// <summary>How the request or tunnel ended; null while it runs, and for a block (its 403 is the whole story).</summary>
     public EventOutcome? Outcome { get; init; }

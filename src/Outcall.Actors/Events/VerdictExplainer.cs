@@ -29,6 +29,12 @@ public static class VerdictExplainer
         var summary = (e.Decision, e.Cause) switch
         {
             (TrafficEvent.Allow, _) => $"{bySni}allowed by {named}.",
+            (TrafficEvent.WouldBlock, "default-policy") => $"{bySni}observe mode let it through; the default policy would block it: no rule matched ({Counts(steps)}).",
+            (TrafficEvent.WouldBlock, _) => $"{bySni}observe mode let it through; {named} would block it.",
+            // Observe mode let past what a block rule or the default policy decided, and the guard still refused it.
+            (_, "destination") when rule?.Action == RuleAction.Block || e.RuleId.Length == 0 =>
+                $"{bySni}observe mode let it past {(e.RuleId.Length == 0 ? "the default policy" : named)}, but the destination guard refused it: {e.Reason}"
+                + (e.AddressClass is null ? "." : $" (address class: {e.AddressClass})."),
             (_, "destination") => $"{bySni}{named} allowed it, but the destination guard refused it: {e.Reason}"
                                   + (e.AddressClass is null ? "." : $" (address class: {e.AddressClass})."),
             (_, "engine-unavailable") => $"{bySni}blocked: the rule engine did not answer in time, so no rule was consulted (EC-008).",

@@ -28,6 +28,9 @@ public sealed class AgentDirectory
 
     public ProxyAuthenticator Authenticator { get; }
 
+    /// <summary>Agents in observe mode (`observe-agents`, issue 15): what the rules block for them is let through as WOULD_BLOCK.</summary>
+    public IReadOnlySet<string> ObserveAgents { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
     public AgentDirectory(IEnumerable<(IPNetwork Network, string Name)> networks, bool requireKnownAgent,
         IReadOnlyDictionary<string, AgentToken>? tokens = null, bool requireProxyAuth = false)
     {
@@ -58,8 +61,23 @@ public sealed class AgentDirectory
                 }
             }
         }
-        return new AgentDirectory(networks, section.GetBoolean("require-known-agent"), ParseTokens(section.GetConfig("tokens")),
-            section.GetBoolean("require-proxy-auth"));
+        var tokens = ParseTokens(section.GetConfig("tokens"));
+        return new AgentDirectory(networks, section.GetBoolean("require-known-agent"), tokens, section.GetBoolean("require-proxy-auth"))
+        {
+            ObserveAgents = ParseObserveAgents(section.GetStringList("observe-agents"), networks.Select(n => n.Item2).Concat(tokens.Keys)),
+        };
+    }
+
+    /// <summary>Each name must be an agent this section defines: a typo would otherwise leave the agent enforced unnoticed.</summary>
+    private static HashSet<string> ParseObserveAgents(IList<string> names, IEnumerable<string> known)
+    {
+        var defined = known.ToHashSet(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            if (!defined.Contains(name))
+                throw new ConfigurationException($"outcall.identity.observe-agents: '{name}' is not an agent of outcall.identity.agents or outcall.identity.tokens");
+        }
+        return names.ToHashSet(StringComparer.Ordinal);
     }
 
     private static Dictionary<string, AgentToken> ParseTokens(Config? tokens)

@@ -10,7 +10,7 @@ namespace Outcall.Proxy;
 /// the rule engine did not answer (EC-008). Operators filter on these property names; they are written by
 /// <see cref="ConnectionLog.Verdict"/> alone. Nothing here is a header value, a query or a body.
 /// </summary>
-/// <param name="Decision"><c>ALLOW</c> or <c>BLOCK</c>.</param>
+/// <param name="Decision"><c>ALLOW</c>, <c>BLOCK</c>, or <c>WOULD_BLOCK</c> (blocked by the rules, let through by observe mode).</param>
 /// <param name="Host">The host the request or CONNECT named.</param>
 /// <param name="Path">The path without its query; "" for a CONNECT.</param>
 /// <param name="ServerName">The SNI the verdict is about; "" when the request itself was judged.</param>
@@ -23,6 +23,7 @@ public readonly record struct AuditEvent(
 {
     public const string Allow = TrafficEvent.Allow;
     public const string Block = TrafficEvent.Block;
+    public const string WouldBlock = TrafficEvent.WouldBlock;
 
     /// <summary>What decided: rule, default-policy, destination, engine-unavailable or admission.</summary>
     public string Cause { get; init; } = "";
@@ -38,7 +39,12 @@ public readonly record struct AuditEvent(
 
     /// <summary>The verdict itself: allowed (or let through by observe mode) or blocked by the rules.</summary>
     public static AuditEvent Of(JudgedRequest request, Verdict verdict) =>
-        Create(request, DecisionOf(verdict), verdict.RuleId, verdict.File, verdict.Reason) with { Cause = CauseOf(verdict) };
+        Create(request, DecisionOf(verdict), verdict.RuleId, verdict.File, verdict.Reason) with
+        {
+            Cause = CauseOf(verdict),
+            Context = request.WouldBlockIn is null ? null : request.Context,
+            DecidedBy = request.WouldBlockIn,
+        };
 
     /// <summary>The rules' verdict with the set that gave it (or EC-008's unavailable engine), so a block can be explained.</summary>
     public static AuditEvent Of(JudgedRequest request, RuleEvaluation evaluation) =>
@@ -51,9 +57,9 @@ public readonly record struct AuditEvent(
     /// <summary>A block past the rules: the destination guard refused what <paramref name="verdict"/> allowed.</summary>
     public static AuditEvent Refused(JudgedRequest request, DestinationCheck check, Verdict verdict) =>
         Create(request, Block, verdict.RuleId, verdict.File, check.Reason ?? "destination not allowed")
-            with { Cause = "destination", AddressClass = check.AddressClass };
+            with { Cause = "destination", AddressClass = check.AddressClass, DecidedBy = request.WouldBlockIn };
 
-    private static string DecisionOf(Verdict verdict) => verdict.IsAllowed ? Allow : Block;
+    private static string DecisionOf(Verdict verdict) => verdict.WouldBlock ? WouldBlock : verdict.IsAllowed ? Allow : Block;
 
     private static string CauseOf(Verdict verdict) =>
         ReferenceEquals(verdict, Verdict.EngineUnavailable) ? "engine-unavailable" : verdict.RuleId is null ? "default-policy" : "rule";

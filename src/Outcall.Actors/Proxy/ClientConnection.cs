@@ -108,6 +108,8 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     /// as blocked. Counted as allowed when its tunnel starts, or when the connection ends before the SNI step.
     /// </summary>
     private bool _connectAllowUncounted;
+    /// <summary>That CONNECT, or its SNI, was let through by observe mode: it counts as would_block, not allow.</summary>
+    private bool _connectWouldBlock;
 
     /// <summary>A client read is in flight. Written only on the actor: set when a read starts, cleared when its result arrives.</summary>
     private bool _readPending;
@@ -296,15 +298,16 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
 
     private void OnVerdict(JudgedRequest request, Judged judged)
     {
-        var verdict = judged.Evaluation.Verdict;
+        var decision = _services.Observe.Decide(judged.Evaluation.Verdict, judged.Failure is not null, request.Agent);
         if (judged.Failure is not null) _log.EngineUnavailable(request, judged.Failure);
-        if (!verdict.IsAllowed)
+        if (decision.Outcome == RulesOutcome.Block)
         {
-            var reason = judged.Failure is not null || ReferenceEquals(verdict, Verdict.EngineUnavailable) ? BlockReason.EngineUnavailable
-                : verdict.RuleId is null ? BlockReason.DefaultPolicy : BlockReason.Rule;
-            Block(request, AuditEvent.Of(request, judged.Evaluation), reason);
+            Block(request, AuditEvent.Of(request, judged.Evaluation), decision.BlockReason);
             return;
         }
+        // Observe mode: carried on like an allow (destination guard included), audited as WOULD_BLOCK with its rule.
+        if (decision.Outcome == RulesOutcome.WouldBlock) request = request with { WouldBlockIn = judged.Evaluation.DecidedBy };
+        var verdict = decision.Verdict;
         if (MaxForwardsAnswer.AnswersLocally(request.Head))
         {
             // RFC 9110 §7.6.2: the proxy is the final recipient; nothing is dialled. An unread body ends the connection.
@@ -336,7 +339,12 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     /// <summary>The allow half of the audit trail, at debug: the verdict and the checked destination passed.</summary>
     private void Allowed(JudgedRequest request, Verdict verdict)
     {
-        if (request.IsConnect) _connectAllowUncounted = true;
+        if (request.IsConnect)
+        {
+            _connectAllowUncounted = true;
+            _connectWouldBlock = verdict.WouldBlock;
+        }
+        else if (verdict.WouldBlock) Metrics.RequestWouldBlock(request.Kind);
         else Metrics.RequestAllowed(request.Kind);
         _log.Verdict(AuditEvent.Of(request, verdict));
     }
@@ -345,7 +353,8 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     {
         if (!_connectAllowUncounted) return;
         _connectAllowUncounted = false;
-        Metrics.RequestAllowed(RequestKind.Connect);
+        if (_connectWouldBlock) Metrics.RequestWouldBlock(RequestKind.Connect);
+        else Metrics.RequestAllowed(RequestKind.Connect);
     }
 
     // ---- destination and connect ----
@@ -587,10 +596,15 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
 
     private void OnServerNameVerdict(JudgedRequest request, UpstreamLease lease, Judged judged)
     {
-        var verdict = judged.Evaluation.Verdict;
+        var decision = _services.Observe.Decide(judged.Evaluation.Verdict, judged.Failure is not null, request.Agent);
         if (judged.Failure is not null) _log.EngineUnavailable(request, judged.Failure);
-        _log.Verdict(AuditEvent.Of(request, judged.Evaluation));
-        if (!verdict.IsAllowed)
+        if (decision.Outcome == RulesOutcome.WouldBlock)
+        {
+            _connectWouldBlock = true;
+            _log.Verdict(AuditEvent.Of(request with { WouldBlockIn = judged.Evaluation.DecidedBy }, decision.Verdict));
+        }
+        else _log.Verdict(AuditEvent.Of(request, judged.Evaluation));
+        if (decision.Outcome == RulesOutcome.Block)
         {
             _connectAllowUncounted = false;
             Metrics.RequestBlocked(RequestKind.Connect, BlockReason.ServerName);

@@ -7,7 +7,7 @@ namespace Outcall.Proxy;
 
 /// <summary>
 /// Every line a client connection writes, each template in one place. Verdicts go through
-/// <see cref="Verdict"/> with the <see cref="AuditEvent"/> schema: BLOCK at warning, ALLOW at debug
+/// <see cref="Verdict"/> with the <see cref="AuditEvent"/> schema: BLOCK at warning, WOULD_BLOCK at info, ALLOW at debug
 /// (README "Logs"). Debug lines are built only when debug is on. Never a header value, query or body.
 /// Each verdict is also one <see cref="TrafficEvent"/> in the node's <see cref="EventJournal"/>, and the end
 /// of what it allowed (an exchange, a tunnel, a failed connect) that event's outcome.
@@ -32,6 +32,7 @@ internal sealed class ConnectionLog(ILoggingAdapter log, string clientIp, EventJ
             : [e.Decision, e.ClientIp, e.Agent, e.Method, e.Host, e.Port, e.Path, e.ServerName, e.RuleId, e.RuleFile, e.Reason, e.DurationMs];
         var template = e.ServerName.Length == 0 ? RequestVerdict : ServerNameVerdict;
         if (e.IsAllowed) log.Debug(template, fields);
+        else if (e.Decision == AuditEvent.WouldBlock) log.Info(template, fields);
         else log.Warning(template, fields);
     }
 

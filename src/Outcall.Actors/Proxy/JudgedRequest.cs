@@ -15,6 +15,9 @@ public sealed record JudgedRequest(RequestHead Head, EvaluationContext Context, 
     /// <summary>The SNI this judgement is about; "" when the request itself is judged.</summary>
     public string ServerName { get; init; } = "";
 
+    /// <summary>For a request observe mode let through: the set whose block it would have been, so its event is explained.</summary>
+    public RuleSet? WouldBlockIn { get; init; }
+
     public static JudgedRequest Admit(RequestHead head, string clientIp, string agent) =>
         new(head, RequestContext.For(head, agent), clientIp, agent, Stopwatch.GetTimestamp());
 

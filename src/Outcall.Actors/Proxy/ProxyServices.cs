@@ -19,4 +19,8 @@ public sealed record ProxyServices(
     ProxyMetrics Metrics,
     UpstreamPool Pool,
     TunnelGraph Tunnels,
-    EventJournal? Events = null);
+    EventJournal? Events = null)
+{
+    /// <summary>Which agents' rule blocks are only recorded as WOULD_BLOCK (issue 15); off unless configured.</summary>
+    public ObserveMode Observe { get; init; } = ObserveMode.Off;
+}

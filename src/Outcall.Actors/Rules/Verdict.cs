@@ -5,6 +5,12 @@ namespace Outcall.Rules;
 public sealed record Verdict(RuleAction Decision, string? RuleId, string? File, string Reason, bool Logged, bool AllowPrivateIps, EgressMode Mode = EgressMode.Proxy)
 {
     public bool IsAllowed => Decision == RuleAction.Allow;
+
+    /// <summary>
+    /// Let through by observe mode although the rules blocked it (<see cref="RuleId"/> is the blocking rule, null for
+    /// the default policy): carried on like an allow, audited as WOULD_BLOCK. Set by the proxy's observe policy only.
+    /// </summary>
+    public bool WouldBlock { get; init; }
     /// <summary>EC-008: what every failure to judge turns into. Never configurable.</summary>
     public static readonly Verdict EngineUnavailable = new(RuleAction.Block, null, null, "rule engine unavailable", false, false);
 }

@@ -35,9 +35,13 @@ public sealed class ProxyMetrics : IDisposable
     private static readonly string[] UpstreamErrorLabels = ["refused", "timeout", "dns", "protocol", "closed"];
     private static readonly int KindCount = KindLabels.Length;
 
-    // Slot kind * 2 + 0 is allowed, kind * 2 + 1 blocked; the tags follow the same order.
+    // Slot kind * 3 + 0 is allowed, + 1 blocked, + 2 let through by observe mode; the tags follow the same order.
+    private const int VerdictCount = 3;
     private static readonly KeyValuePair<string, object?>[][] RequestTags =
-        KindLabels.SelectMany(kind => new[] { Tags(("kind", kind), ("verdict", "allow")), Tags(("kind", kind), ("verdict", "block")) }).ToArray();
+        KindLabels.SelectMany(kind => new[]
+        {
+            Tags(("kind", kind), ("verdict", "allow")), Tags(("kind", kind), ("verdict", "block")), Tags(("kind", kind), ("verdict", "would_block")),
+        }).ToArray();
     private static readonly KeyValuePair<string, object?>[][] BlockTags = ReasonLabels.Select(r => Tags(("reason", r))).ToArray();
     private static readonly KeyValuePair<string, object?>[][] UpstreamErrorTags = UpstreamErrorLabels.Select(k => Tags(("kind", k))).ToArray();
     private static readonly KeyValuePair<string, object?>[] UpTag = Tags(("direction", "up"));
@@ -51,13 +55,16 @@ public sealed class ProxyMetrics : IDisposable
     private long _poolMisses;
     private long _poolEvictions;
     private long _retries;
-    private readonly long[] _requests = new long[KindCount * 2];
+    private readonly long[] _requests = new long[KindCount * VerdictCount];
     private readonly long[] _blocks = new long[ReasonLabels.Length];
     private readonly long[] _upstreamErrors = new long[UpstreamErrorLabels.Length];
     private readonly Histogram<double> _evaluationSeconds;
     private RuleSetInfo? _ruleSet;
 
     private sealed record RuleSetInfo(string Hash, DateTimeOffset LoadedAt, int RuleCount);
+
+    /// <summary>Per-rule hits, published as <c>outcall.rule_hits{rule}</c> for the rule ids in force.</summary>
+    public RuleHits RuleHits { get; } = new();
 
     /// <summary>This instance's instruments. Each instance has its own meter, so an exporter can take one node's only.</summary>
     public Meter Meter { get; }
@@ -85,6 +92,8 @@ public sealed class ProxyMetrics : IDisposable
             description: "Rules in the rule set in force.");
         Meter.CreateObservableGauge("outcall.ruleset_loaded_timestamp", () => Volatile.Read(ref _ruleSet) is { } set ? set.LoadedAt.ToUnixTimeMilliseconds() / 1000.0 : 0,
             unit: "s", description: "When the rule set in force was loaded, in Unix seconds.");
+        Meter.CreateObservableCounter("outcall.rule_hits", RuleHits.Measurements,
+            description: "Verdicts each loaded rule decided on the traffic path, by rule id (kept across reloads for ids that stay).");
         Meter.CreateObservableCounter("outcall.upstream_pool_hits", () => Interlocked.Read(ref _poolHits), description: "Upstream connections reused from the pool.");
         Meter.CreateObservableCounter("outcall.upstream_pool_misses", () => Interlocked.Read(ref _poolMisses),
             description: "Upstream connections opened because the pool had none.");
@@ -113,7 +122,7 @@ public sealed class ProxyMetrics : IDisposable
         get
         {
             long total = 0;
-            for (var i = 1; i < _requests.Length; i += 2) total += Interlocked.Read(ref _requests[i]);
+            for (var i = 1; i < _requests.Length; i += VerdictCount) total += Interlocked.Read(ref _requests[i]);
             return total;
         }
     }
@@ -123,13 +132,16 @@ public sealed class ProxyMetrics : IDisposable
     public void TunnelOpened() => Interlocked.Increment(ref _activeTunnels);
     public void TunnelClosed() => Interlocked.Decrement(ref _activeTunnels);
 
-    public void RequestAllowed(RequestKind kind) => Interlocked.Increment(ref _requests[KindSlot(kind) * 2]);
+    public void RequestAllowed(RequestKind kind) => Interlocked.Increment(ref _requests[KindSlot(kind) * VerdictCount]);
+
+    /// <summary>A request the rules blocked that observe mode let through (verdict="would_block"); not a block.</summary>
+    public void RequestWouldBlock(RequestKind kind) => Interlocked.Increment(ref _requests[KindSlot(kind) * VerdictCount + 2]);
 
     public void RequestBlocked(RequestKind kind, BlockReason reason)
     {
         var kindSlot = KindSlot(kind);
         var reasonSlot = Slot((int)reason, _blocks.Length, nameof(reason));
-        Interlocked.Increment(ref _requests[kindSlot * 2 + 1]);
+        Interlocked.Increment(ref _requests[kindSlot * VerdictCount + 1]);
         Interlocked.Increment(ref _blocks[reasonSlot]);
     }
 

@@ -58,13 +58,13 @@ public static class AdminEndpoints
             metrics.ActiveTunnels, metrics.TotalRequests, metrics.TotalBlocked));
 
     /// <summary>IF-002: the rules in evaluation order; the set's content hash is the ETag.</summary>
-    private static async Task<IResult> RulesAsync(HttpContext context, IRequiredActor<RuleEngine> engine, AdminSettings settings)
+    private static async Task<IResult> RulesAsync(HttpContext context, IRequiredActor<RuleEngine> engine, AdminSettings settings, ProxyMetrics metrics)
     {
         var set = await AskAsync<RuleSet>(engine.ActorRef, "rule engine", RuleEngine.GetRuleSet.Instance, settings, context.RequestAborted)
             .ConfigureAwait(false);
         context.Response.Headers.ETag = $"\"{set.ContentHash}\"";
         context.Response.Headers.LastModified = set.LoadedAt.ToString("R", CultureInfo.InvariantCulture);
-        return AdminEnvelope.Ok(set.Rules.Select(AdminViews.RuleSummary.Of).ToList());
+        return AdminEnvelope.Ok(set.Rules.Select(rule => AdminViews.RuleSummary.Of(rule, metrics.RuleHits.Of(rule.Id))).ToList());
     }
 
     /// <summary>IF-003: one rule, its condition with definitions expanded.</summary>
@@ -99,7 +99,7 @@ public static class AdminEndpoints
     private static async Task<IResult> EvaluateAsync(HttpRequest request, IRequiredActor<RuleEngine> engine, AdminSettings settings)
     {
         var context = AdminRequests.ParseEvaluateRequest(await AdminRequests.ReadBodyAsync(request).ConfigureAwait(false));
-        var evaluation = await AskAsync<RuleEvaluation>(engine.ActorRef, "rule engine", new RuleEngine.Evaluate(context), settings, request.HttpContext.RequestAborted)
+        var evaluation = await AskAsync<RuleEvaluation>(engine.ActorRef, "rule engine", new RuleEngine.Evaluate(context, DryRun: true), settings, request.HttpContext.RequestAborted)
             .ConfigureAwait(false);
         return AdminEnvelope.Ok(AdminViews.Evaluation.Of(evaluation.Verdict));
     }

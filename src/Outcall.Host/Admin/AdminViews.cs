@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Outcall.Rules;
+using Outcall.Telemetry;
 
 namespace Outcall.Host.Admin;
 
@@ -11,12 +12,13 @@ public static class AdminViews
 {
     public sealed record ProxyStatus(bool Listening, string ListenAddress, long ActiveConnections, long ActiveTunnels, long TotalRequests, long TotalBlocked);
 
-    /// <summary>IF-002 row. The preview is the condition as written, on one line.</summary>
-    public sealed record RuleSummary(string Id, string File, string Action, int Priority, string ConditionPreview, string? Description)
+    /// <summary>IF-002 row. The preview is the condition as written, on one line; hits and last hit are this node's (issue 15).</summary>
+    public sealed record RuleSummary(string Id, string File, string Action, int Priority, string ConditionPreview, string? Description, long Hits,
+        DateTimeOffset? LastHit)
     {
-        public static RuleSummary Of(CompiledRule rule) =>
+        public static RuleSummary Of(CompiledRule rule, RuleHitCount hits) =>
             new(rule.Id, rule.File, ActionName(rule.Action), rule.Priority, string.Join(' ', rule.Condition.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)),
-                rule.Description);
+                rule.Description, hits.Hits, hits.LastHit);
     }
 
     /// <summary>IF-003, plus where the rule is written and its egress flag.</summary>

@@ -22,7 +22,7 @@ public static class EventEndpoints
     public const int DefaultRecentLimit = 100;
 
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
-    private static readonly string[] Decisions = [TrafficEvent.Allow, TrafficEvent.Block];
+    private static readonly string[] Decisions = [TrafficEvent.Allow, TrafficEvent.Block, TrafficEvent.WouldBlock];
 
     public static void MapEventEndpoints(this RouteGroupBuilder api)
     {
@@ -31,7 +31,7 @@ public static class EventEndpoints
         api.MapGet("/events/{id:long}", One);
     }
 
-    /// <summary>`?agent=A&amp;decision=BLOCK&amp;host=H`: every field given must match; a decision other than ALLOW or BLOCK is a 400.</summary>
+    /// <summary>`?agent=A&amp;decision=BLOCK&amp;host=H`: every field given must match; a decision other than ALLOW, BLOCK or WOULD_BLOCK is a 400.</summary>
     public static EventFilter FilterOf(IQueryCollection query)
     {
         var decision = Single(query, "decision");

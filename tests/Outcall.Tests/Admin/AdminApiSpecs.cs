@@ -48,7 +48,7 @@ public sealed class AdminApiSpecs(AdminNode node) : IClassFixture<AdminNode>
         var rows = AdminHttp.Envelope(body, success: true);
         Assert.Equal(["allow-example", "block-evil"], rows.EnumerateArray().Select(r => r.GetProperty("id").GetString()));
         var first = rows[0];
-        Assert.Equal(["action", "condition_preview", "description", "file", "id", "priority"], first.EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(["action", "condition_preview", "description", "file", "hits", "id", "last_hit", "priority"], first.EnumerateObject().Select(p => p.Name).Order());
         Assert.Equal("rules.yaml", first.GetProperty("file").GetString());
         Assert.Equal("allow", first.GetProperty("action").GetString());
         Assert.Equal(10, first.GetProperty("priority").GetInt32());

@@ -41,6 +41,7 @@ public sealed class ProxyMetricsSpecs : IDisposable
         { "outcall_upstream_pool_misses_total", "counter" },
         { "outcall_upstream_pool_evictions_total", "counter" },
         { "outcall_upstream_retries_total", "counter" },
+        { "outcall_rule_hits_total", "counter" },
     };
 
     [Theory]
@@ -61,22 +62,24 @@ public sealed class ProxyMetricsSpecs : IDisposable
         Assert.Equal(expected, Scrape().Keys.Order());
     }
 
-    /// <summary>The two families whose only series need something to have happened: an evaluation timed, a rule set loaded.</summary>
+    /// <summary>The families whose only series need something to have happened: an evaluation timed, a rule set loaded and its rules counted.</summary>
     private void ShowSomething()
     {
         _metrics.EvaluationLatency(TimeSpan.FromMilliseconds(1));
         _metrics.RuleSetLoaded("abc", DateTimeOffset.UnixEpoch, 1);
+        using var rules = new Rules.RuleDirectory();
+        _metrics.RuleHits.Track(rules.With("rules.yaml", "version: \"1\"\nrules:\n  - id: r\n    condition: \"true\"\n    action: allow\n").LoadValid());
     }
 
     /// <summary>
     /// A family with no series is not written (OpenTelemetry's exporter writes none): a histogram has none before its
-    /// first measurement, outcall_ruleset_info none before a rule set is loaded (a node loads one before it starts).
-    /// Every other family is there from the start.
+    /// first measurement, outcall_ruleset_info and outcall_rule_hits_total none before a rule set is loaded (a node loads one
+    /// before it starts). Every other family is there from the start.
     /// </summary>
     [Fact]
     public void A_fresh_instance_writes_every_family_but_the_evaluation_histogram_and_the_rule_set_info()
     {
-        string[] later = ["outcall_rule_evaluation_seconds", "outcall_ruleset_info"];
+        string[] later = ["outcall_rule_evaluation_seconds", "outcall_ruleset_info", "outcall_rule_hits_total"];
         var expected = Families.Select(row => (string)row[0]).Except(later).Order();
         Assert.Equal(expected, Scrape().Keys.Order());
         ShowSomething();
@@ -89,7 +92,7 @@ public sealed class ProxyMetricsSpecs : IDisposable
     public void A_fresh_instance_writes_every_labelled_series_at_zero()
     {
         var families = Scrape();
-        Assert.Equal(6, families["outcall_requests_total"].Samples.Count);
+        Assert.Equal(9, families["outcall_requests_total"].Samples.Count);
         Assert.Equal(7, families["outcall_blocks_total"].Samples.Count);
         Assert.Equal(5, families["outcall_upstream_errors_total"].Samples.Count);
         Assert.All(families.Values.SelectMany(f => f.Samples), s => Assert.Equal(0, s.Value));
@@ -109,6 +112,18 @@ public sealed class ProxyMetricsSpecs : IDisposable
         Assert.Equal(0, Value(families, "outcall_requests_total", ("kind", "http"), ("verdict", "block")));
         Assert.Equal(4, _metrics.TotalRequests);
         Assert.Equal(1, _metrics.TotalBlocked);
+    }
+
+    [Fact]
+    public void A_request_observe_mode_let_through_is_counted_as_would_block_and_not_as_blocked()
+    {
+        _metrics.RequestWouldBlock(RequestKind.Http);
+        _metrics.RequestWouldBlock(RequestKind.Connect);
+        var families = Scrape();
+        Assert.Equal(1, Value(families, "outcall_requests_total", ("kind", "http"), ("verdict", "would_block")));
+        Assert.Equal(1, Value(families, "outcall_requests_total", ("kind", "connect"), ("verdict", "would_block")));
+        Assert.Equal(0, Value(families, "outcall_blocks_total", ("reason", "rule")));
+        Assert.Equal((2, 0), (_metrics.TotalRequests, _metrics.TotalBlocked));
     }
 
     public static TheoryData<BlockReason, string> Reasons => new()
