@@ -109,6 +109,7 @@ public sealed class AdminPageBrowserSpecs(HeadlessChromium browser) : IClassFixt
         Assert.All(Page.FindElements(By.CssSelector("#event-rows tr")).Where(r => r.Displayed), r => Assert.Equal("ALLOW", r.GetAttribute("data-decision")));
 
         Assert.Equal(["allow-upstream", "block-evil"], Page.FindElements(By.CssSelector("#rule-rows tr")).Select(r => r.GetAttribute("data-rule")));
+        browser.WaitFor("each rule's hits", d => d.FindElements(By.CssSelector("#rule-rows td.hits")).Select(td => td.Text).SequenceEqual(["2", "4"]) ? "hits" : null);
         Assert.False(Page.FindElement(By.Id("cluster")).Displayed);
     }
 
@@ -134,6 +135,19 @@ public sealed class AdminPageBrowserSpecs(HeadlessChromium browser) : IClassFixt
         Page.Navigate().Refresh();
         var notice = browser.WaitFor("the token notice", d => d.FindElement(By.Id("notice")) is { Displayed: true } n ? n.Text : null);
         Assert.Contains("outcall.admin.token", notice);
+    }
+
+    [Fact]
+    public async Task In_observe_mode_what_the_rules_would_block_shows_as_would_block_and_is_counted_apart()
+    {
+        await using var observing = await ProxyHarness.StartAsync(Rules, $"{ProxyHarness.WithAdmin}\noutcall.rules.mode = observe");
+        Page.Navigate().GoToUrl(observing.AdminUri.ToString());
+        browser.WaitFor("its event stream live", d => d.FindElement(By.Id("stream-state")).Text == "live" ? "live" : null);
+        using (var client = observing.CreateClient()) (await client.GetAsync("http://watched.evil.test/")).Dispose();
+        var row = RowFor("watched.evil.test:80", "WOULD_BLOCK");
+        Assert.Equal("WOULD BLOCK", row.FindElement(By.CssSelector("td.decision")).Text);
+        browser.WaitFor("the would-block count", d => d.FindElement(By.CssSelector("#agent-rows td.would")) is { Displayed: true, Text: "1" } ? "1" : null);
+        Assert.Equal("watched.evil.test:80", Page.FindElement(By.CssSelector("#blocked-hosts li")).GetAttribute("data-host"));
     }
 
     [Fact]
