@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
@@ -50,6 +52,16 @@ internal static partial class OutcallProcess
             var listening = Regex.Match(line, @"Outcall proxy listening on 127\.0\.0\.1:(\d+)");
             if (listening.Success) return (int.Parse(listening.Groups[1].Value), process.StandardOutput.ReadToEndAsync());
         }
+    }
+
+    /// <summary>A loopback admin URL nothing listens on: the port bound by us, then released.</summary>
+    public static string ClosedPortUri()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return $"http://127.0.0.1:{port}";
     }
 
     /// <summary>SIGTERM, as docker stop and systemd send it.</summary>
