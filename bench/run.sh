@@ -3,6 +3,7 @@
 # One command on a fresh Debian machine (root, or a user with sudo):   bench/run.sh
 # Knobs (environment): ROUNDS=3 DURATION=10 (s per wrk run) CHURN_SECONDS=5 IDLE_TUNNELS=10000
 #   LARGE_MB=512 SCENARIOS="small bulk churn idle" (a subset, for iterating) OUTCALL_BIN=path (another outcall build, for before/after) SKIP_INSTALL=1 (packages already there) SKIP_BUILD=1 (Release build already there)
+#   DOTNET_GCgen0size=0x400000 (Outcall's gen0 budget as shipped; 0 = the runtime's default, for before/after)
 # Prints a Markdown table of medians and saves it to bench/results/<date>.md. See docs/PERFORMANCE.md.
 set -euo pipefail
 
@@ -14,6 +15,7 @@ CHURN_WORKERS=${CHURN_WORKERS:-50}
 IDLE_TUNNELS=${IDLE_TUNNELS:-10000}
 TICKS=$(getconf CLK_TCK)
 LARGE_MB=${LARGE_MB:-512}
+GEN0SIZE=${DOTNET_GCgen0size:-0x400000}
 PROXIES=(outcall squid tinyproxy)
 SCENARIOS=" ${SCENARIOS:-small bulk churn idle} "
 wanted() { [[ "$SCENARIOS" == *" $1 "* ]]; }
@@ -129,9 +131,10 @@ start_all() {
     wait_for_port nginx_tls "${PORT[nginx_tls]}"
     start squid "${PORT[squid]}" squid -N -f "$WORK/squid.conf"
     start tinyproxy "${PORT[tinyproxy]}" tinyproxy -d -c "$WORK/tinyproxy.conf"
-    start outcall "${PORT[outcall]}" "$OUTCALL" --listen "127.0.0.1:${PORT[outcall]}" \
+    # The gen0 budget the Dockerfile and deploy/outcall.service ship (the runtime reads it from the environment only).
+    start outcall "${PORT[outcall]}" env DOTNET_GCgen0size="$GEN0SIZE" "$OUTCALL" --listen "127.0.0.1:${PORT[outcall]}" \
         --rules-dir "$WORK/rules-1" --config "$WORK/outcall.conf"
-    start outcall_1000 "${PORT[outcall_1000]}" "$OUTCALL" --listen "127.0.0.1:${PORT[outcall_1000]}" \
+    start outcall_1000 "${PORT[outcall_1000]}" env DOTNET_GCgen0size="$GEN0SIZE" "$OUTCALL" --listen "127.0.0.1:${PORT[outcall_1000]}" \
         --rules-dir "$WORK/rules-1000" --config "$WORK/outcall.conf"
 }
 

@@ -4,6 +4,7 @@ using Outcall.LoadTools;
 //   churn --proxy 127.0.0.1:P|direct --workers N --seconds T [--max-connections M]
 //   idle  --proxy 127.0.0.1:P --tunnels N --pid PID [--seconds T]
 //   rules --count N --out DIR
+//   warmup --proxy 127.0.0.1:P [--seconds 3]
 //   soak  --proxy 127.0.0.1:P --pid PID --metrics URL --log FILE --out PREFIX --rate R --minutes M|--seconds S --commit C --command TEXT --note TEXT
 // Results are printed as one line of key=value pairs for bench/run.sh to read.
 try
@@ -15,6 +16,7 @@ try
         "idle" => await IdleTunnels.RunAsync(options),
         "rules" => RuleSetWriter.Run(options),
         "soak" => await Soak.RunAsync(options),
+        "warmup" => await Warmup.RunAsync(options),
         _ => Usage(),
     };
 }
@@ -26,6 +28,6 @@ catch (ArgumentException e)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: loadtools churn|idle|rules|soak [--key value]...");
+    Console.Error.WriteLine("usage: loadtools churn|idle|rules|soak|warmup [--key value]...");
     return 2;
 }
