@@ -15,21 +15,15 @@ WORK=$(mktemp -d /tmp/outcall-memory.XXXXXX)
 PROXY_PID=""
 
 log() { printf '[memory %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 cleanup() { if [ -n "$PROXY_PID" ]; then kill "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; fi; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() { local port; while :; do port=$((20000 + RANDOM % 12000)); port_in_use "$port" || { echo "$port"; return; }; done; }
 field_mb() { awk -v f="$1:" '$1 == f { printf "%.1f", $2 / 1024 }' "/proc/$PROXY_PID/status"; }
 
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-    log "building Outcall and the load tools (Release)"
-    dotnet build "$REPO/src/Outcall.Host" -c Release -nologo -v q
-    dotnet build "$HERE/Outcall.LoadTools" -c Release -nologo -v q
-fi
-OUTCALL=${OUTCALL_BIN:-$REPO/src/Outcall.Host/bin/Release/net10.0/outcall}
-LOADTOOLS="$HERE/Outcall.LoadTools/bin/Release/net10.0/Outcall.LoadTools"
+build_outcall_and_tools
 R2R_BIN=${R2R_BIN:-}
 if [ -z "$R2R_BIN" ]; then
     log "publishing a ReadyToRun build (framework-dependent, linux-x64) into $WORK/r2r"

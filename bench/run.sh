@@ -30,6 +30,8 @@ PIDS=()
 declare -A PORT PID RESULT
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 
 stop_system_services() {
     # Package installs may start these as system services; the benchmark runs its own instances.
@@ -55,28 +57,6 @@ install_packages() {
         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q nginx-light squid tinyproxy wrk curl openssl
     fi
     stop_system_services
-}
-
-build() {
-    if [ "${SKIP_BUILD:-0}" != 1 ]; then
-        log "building Outcall and the load tools (Release)"
-        dotnet build "$REPO/src/Outcall.Host" -c Release -nologo -v q
-        dotnet build "$HERE/Outcall.LoadTools" -c Release -nologo -v q
-    fi
-    OUTCALL=${OUTCALL_BIN:-$REPO/src/Outcall.Host/bin/Release/net10.0/outcall}
-    LOADTOOLS="$HERE/Outcall.LoadTools/bin/Release/net10.0/Outcall.LoadTools"
-}
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# A free port below the ephemeral range, not handed out before in this run.
-free_port() {
-    local port
-    while :; do
-        port=$((20000 + RANDOM % 12000))
-        [[ " ${PORT[*]:-} " == *" $port "* ]] && continue
-        port_in_use "$port" || { echo "$port"; return; }
-    done
 }
 
 wait_for_port() {
@@ -110,7 +90,7 @@ start() { # name port command...
 }
 
 start_all() {
-    for name in nginx nginx_tls squid tinyproxy outcall outcall_1000; do PORT[$name]=$(free_port); done
+    for name in nginx nginx_tls squid tinyproxy outcall outcall_1000; do PORT[$name]=$(free_port "${PORT[@]}"); done
     mkdir -p "$WORK/www" "$WORK/run"
     chmod 1777 "$WORK/run"
     chmod 755 "$WORK/www"
@@ -266,7 +246,7 @@ report() {
 
 main() {
     install_packages
-    build
+    build_outcall_and_tools
     ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
     # Each idle tunnel costs the load tool two descriptors (its end and the echo end) and the proxy two.
     local fit=$(( ($(ulimit -n) - 400) / 2 ))

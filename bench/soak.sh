@@ -20,23 +20,14 @@ WORK=$(mktemp -d /tmp/outcall-soak.XXXXXX)
 PROXY_PID=""
 
 log() { printf '[soak %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 
 cleanup() {
     if [ -n "$PROXY_PID" ]; then kill "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-free_port() { # below the ephemeral range, not in use, not the one given
-    local port
-    while :; do
-        port=$((20000 + RANDOM % 12000))
-        [ "$port" = "${1:-}" ] && continue
-        port_in_use "$port" || { echo "$port"; return; }
-    done
-}
 
 wait_for_port() {
     local tries=0
@@ -52,13 +43,7 @@ if [ "${SKIP_INSTALL:-0}" != 1 ] && ! command -v gnuplot >/dev/null; then
     $SUDO apt-get update -q
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q gnuplot-nox
 fi
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-    log "building Outcall and the load tools (Release)"
-    dotnet build "$REPO/src/Outcall.Host" -c Release -nologo -v q
-    dotnet build "$HERE/Outcall.LoadTools" -c Release -nologo -v q
-fi
-OUTCALL=${OUTCALL_BIN:-$REPO/src/Outcall.Host/bin/Release/net10.0/outcall}
-LOADTOOLS="$HERE/Outcall.LoadTools/bin/Release/net10.0/Outcall.LoadTools"
+build_outcall_and_tools
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 PROXY_PORT=$(free_port)

@@ -6,38 +6,11 @@ namespace Outcall.LoadTools;
 /// <summary>A tiny echo server on 127.0.0.1, the far end of every tunnel the tools open.</summary>
 internal sealed class EchoServer : IAsyncDisposable
 {
-    private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _accepting;
+    private readonly LoopbackListener _listener = new(4096, EchoAsync);
 
-    public EchoServer()
-    {
-        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _listener.Listen(4096);
-        _accepting = AcceptAsync();
-    }
+    public IPEndPoint EndPoint => _listener.EndPoint;
 
-    public IPEndPoint EndPoint => (IPEndPoint)_listener.LocalEndPoint!;
-
-    private async Task AcceptAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket connection;
-            try
-            {
-                connection = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                if (_stop.IsCancellationRequested) return;
-                continue;
-            }
-            _ = EchoAsync(connection);
-        }
-    }
-
-    private async Task EchoAsync(Socket connection)
+    private static async Task EchoAsync(Socket connection, CancellationToken stop)
     {
         using var _ = connection;
         var buffer = new byte[256];
@@ -45,9 +18,9 @@ internal sealed class EchoServer : IAsyncDisposable
         {
             while (true)
             {
-                var read = await connection.ReceiveAsync(buffer, SocketFlags.None, _stop.Token).ConfigureAwait(false);
+                var read = await connection.ReceiveAsync(buffer, SocketFlags.None, stop).ConfigureAwait(false);
                 if (read == 0) break;
-                await connection.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token).ConfigureAwait(false);
+                await connection.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, stop).ConfigureAwait(false);
             }
             connection.Shutdown(SocketShutdown.Send);
         }
@@ -57,11 +30,5 @@ internal sealed class EchoServer : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _stop.Cancel();
-        _listener.Dispose();
-        await _accepting.ConfigureAwait(false);
-        _stop.Dispose();
-    }
+    public ValueTask DisposeAsync() => _listener.DisposeAsync();
 }

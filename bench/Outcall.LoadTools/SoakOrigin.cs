@@ -13,7 +13,7 @@ namespace Outcall.LoadTools;
 /// <summary>
 /// The soak's HTTP origin (Kestrel on 127.0.0.1:0): /small answers 1 KB, /bulk/N streams N MB of a
 /// pattern, /upload reads the body, /ws echoes WebSocket messages, and /die promises 1 MB then aborts
-/// the connection after 64 KB (an upstream that dies mid-response).
+/// the connection after one 62 KB chunk (an upstream that dies mid-response).
 /// </summary>
 internal sealed class SoakOrigin : IAsyncDisposable
 {

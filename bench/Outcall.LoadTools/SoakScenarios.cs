@@ -138,107 +138,86 @@ internal sealed class SoakScenarios(IPEndPoint proxy, SoakOrigin origin, EchoSer
         $"GET /relative-without-host HTTP/1.1\r\n\r\n",
     ];
 
-    public async Task HostileAsync(CancellationToken _)
+    /// <summary>
+    /// One raw connection to the proxy for a hostile or faulty client: the exchange names its outcome; a
+    /// proxy that neither answers nor closes within the bound is "hung", a refused or reset socket says so.
+    /// </summary>
+    private async Task RawAsync(SoakTally tally, Func<Socket, CancellationToken, Task<string>> exchange, int receiveBuffer = 0)
+    {
+        using var bound = new CancellationTokenSource(HostileBound);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        if (receiveBuffer > 0) socket.ReceiveBufferSize = receiveBuffer;
+        try
+        {
+            await socket.ConnectAsync(proxy, bound.Token).ConfigureAwait(false);
+            tally.Saw(await exchange(socket, bound.Token).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException)
+        {
+            tally.Saw("hung");
+        }
+        catch (SocketException e)
+        {
+            tally.Saw("socket " + e.SocketErrorCode);
+        }
+    }
+
+    private static void Reset(Socket socket)
+    {
+        socket.LingerState = new LingerOption(true, 0);
+        socket.Close();
+    }
+
+    public Task HostileAsync(CancellationToken _)
     {
         var requests = HostileRequests();
         var request = requests[(int)((uint)Interlocked.Increment(ref _hostileTurn) % requests.Length)];
-        using var bound = new CancellationTokenSource(HostileBound);
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try
+        return RawAsync(Hostile, async (socket, bound) =>
         {
-            await socket.ConnectAsync(proxy, bound.Token).ConfigureAwait(false);
-            await socket.SendAsync(Encoding.Latin1.GetBytes(request), SocketFlags.None, bound.Token).ConfigureAwait(false);
-            // The status of the first answer; then wait for the close (every one of these ends the exchange or the connection).
+            await socket.SendAsync(Encoding.Latin1.GetBytes(request), SocketFlags.None, bound).ConfigureAwait(false);
+            // The status of the first answer is the outcome (every one of these is refused or ends the connection).
             var buffer = new byte[4096];
-            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, bound.Token).ConfigureAwait(false);
-            Hostile.Saw(read >= 12 ? "answered " + Encoding.Latin1.GetString(buffer, 9, 3) : "closed without an answer");
-        }
-        catch (OperationCanceledException)
-        {
-            Hostile.Saw("hung");
-        }
-        catch (SocketException e)
-        {
-            Hostile.Saw("socket " + e.SocketErrorCode);
-        }
+            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, bound).ConfigureAwait(false);
+            return read >= 12 ? "answered " + Encoding.Latin1.GetString(buffer, 9, 3) : "closed without an answer";
+        });
     }
 
-    public async Task ResetMidBodyAsync(CancellationToken _)
+    public Task ResetMidBodyAsync(CancellationToken _) => RawAsync(ResetMidBody, async (socket, bound) =>
     {
-        using var bound = new CancellationTokenSource(HostileBound);
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            await socket.ConnectAsync(proxy, bound.Token).ConfigureAwait(false);
-            await socket.SendAsync(Encoding.ASCII.GetBytes(
-                $"POST http://{_originAuthority}/upload HTTP/1.1\r\nHost: {_originAuthority}\r\nContent-Length: {SoakOrigin.MegaByte}\r\n\r\n"), SocketFlags.None, bound.Token).ConfigureAwait(false);
-            await socket.SendAsync(new byte[64 * 1024], SocketFlags.None, bound.Token).ConfigureAwait(false);
-            socket.LingerState = new LingerOption(true, 0);
-            socket.Close();
-            ResetMidBody.Saw("reset after 64 KB of 1 MB");
-        }
-        catch (Exception e) when (e is OperationCanceledException or SocketException)
-        {
-            ResetMidBody.Saw("could not send: " + e.GetType().Name);
-        }
-    }
+        await socket.SendAsync(Encoding.ASCII.GetBytes(
+            $"POST http://{_originAuthority}/upload HTTP/1.1\r\nHost: {_originAuthority}\r\nContent-Length: {SoakOrigin.MegaByte}\r\n\r\n"), SocketFlags.None, bound).ConfigureAwait(false);
+        await socket.SendAsync(new byte[64 * 1024], SocketFlags.None, bound).ConfigureAwait(false);
+        Reset(socket);
+        return "reset after 64 KB of 1 MB";
+    });
 
-    public async Task SlowReaderAsync(CancellationToken _)
+    public Task SlowReaderAsync(CancellationToken _) => RawAsync(SlowReaders, async (socket, bound) =>
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await socket.SendAsync(Encoding.ASCII.GetBytes(
+            $"GET http://{_originAuthority}/bulk/64 HTTP/1.1\r\nHost: {_originAuthority}\r\n\r\n"), SocketFlags.None, bound).ConfigureAwait(false);
+        var buffer = new byte[4096];
         var read = 0L;
-        try
+        for (var i = 0; i < 150; i++)
         {
-            using var bound = new CancellationTokenSource(HostileBound);
-            await socket.ConnectAsync(proxy, bound.Token).ConfigureAwait(false);
-            await socket.SendAsync(Encoding.ASCII.GetBytes(
-                $"GET http://{_originAuthority}/bulk/64 HTTP/1.1\r\nHost: {_originAuthority}\r\n\r\n"), SocketFlags.None, bound.Token).ConfigureAwait(false);
-            var buffer = new byte[4096];
-            for (var i = 0; i < 150; i++)
-            {
-                var got = await socket.ReceiveAsync(buffer, SocketFlags.None, bound.Token).ConfigureAwait(false);
-                if (got == 0) break;
-                read += got;
-                await Task.Delay(100, bound.Token).ConfigureAwait(false);
-            }
-            socket.LingerState = new LingerOption(true, 0);
-            socket.Close();
-            SlowReaders.Saw(read > 0 ? "read slowly, then left" : "nothing to read");
+            var got = await socket.ReceiveAsync(buffer, SocketFlags.None, bound).ConfigureAwait(false);
+            if (got == 0) break;
+            read += got;
+            await Task.Delay(100, bound).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
-        {
-            SlowReaders.Saw("hung");
-        }
-        catch (SocketException e)
-        {
-            SlowReaders.Saw("socket " + e.SocketErrorCode);
-        }
-    }
+        Reset(socket);
+        return read > 0 ? "read slowly, then left" : "nothing to read";
+    }, receiveBuffer: 4096);
 
-    public async Task DyingUpstreamAsync(CancellationToken _)
+    public Task DyingUpstreamAsync(CancellationToken _) => RawAsync(DyingUpstream, async (socket, bound) =>
     {
-        using var bound = new CancellationTokenSource(HostileBound);
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            await socket.ConnectAsync(proxy, bound.Token).ConfigureAwait(false);
-            await socket.SendAsync(Encoding.ASCII.GetBytes(
-                $"GET http://{_originAuthority}/die HTTP/1.1\r\nHost: {_originAuthority}\r\n\r\n"), SocketFlags.None, bound.Token).ConfigureAwait(false);
-            var buffer = new byte[64 * 1024];
-            long total = 0;
-            int got;
-            while ((got = await socket.ReceiveAsync(buffer, SocketFlags.None, bound.Token).ConfigureAwait(false)) > 0) total += got;
-            DyingUpstream.Saw(total < SoakOrigin.MegaByte ? "cut short, then closed" : "whole body (unexpected)");
-        }
-        catch (OperationCanceledException)
-        {
-            DyingUpstream.Saw("hung");
-        }
-        catch (SocketException e)
-        {
-            DyingUpstream.Saw(e.SocketErrorCode == SocketError.ConnectionReset ? "cut short, reset" : "socket " + e.SocketErrorCode);
-        }
-    }
+        await socket.SendAsync(Encoding.ASCII.GetBytes(
+            $"GET http://{_originAuthority}/die HTTP/1.1\r\nHost: {_originAuthority}\r\n\r\n"), SocketFlags.None, bound).ConfigureAwait(false);
+        var buffer = new byte[64 * 1024];
+        long total = 0;
+        int got;
+        while ((got = await socket.ReceiveAsync(buffer, SocketFlags.None, bound).ConfigureAwait(false)) > 0) total += got;
+        return total < SoakOrigin.MegaByte ? "cut short, then closed" : "whole body (unexpected)";
+    });
 
     private static void Verify(ReadOnlySpan<byte> bytes, long offset, int expectedLength)
     {

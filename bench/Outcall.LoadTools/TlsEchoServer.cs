@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -9,19 +10,12 @@ namespace Outcall.LoadTools;
 /// <summary>An echo server behind TLS (a throwaway self-signed certificate) on 127.0.0.1: the far end of the soak's TLS tunnels.</summary>
 internal sealed class TlsEchoServer : IAsyncDisposable
 {
-    private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-    private readonly CancellationTokenSource _stop = new();
     private readonly X509Certificate2 _certificate = CreateCertificate();
-    private readonly Task _accepting;
+    private readonly LoopbackListener _listener;
 
-    public TlsEchoServer()
-    {
-        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _listener.Listen(1024);
-        _accepting = AcceptAsync();
-    }
+    public TlsEchoServer() => _listener = new LoopbackListener(1024, EchoAsync);
 
-    public IPEndPoint EndPoint => (IPEndPoint)_listener.LocalEndPoint!;
+    public IPEndPoint EndPoint => _listener.EndPoint;
 
     private static X509Certificate2 CreateCertificate()
     {
@@ -32,38 +26,20 @@ internal sealed class TlsEchoServer : IAsyncDisposable
         return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
     }
 
-    private async Task AcceptAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket connection;
-            try
-            {
-                connection = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                if (_stop.IsCancellationRequested) return;
-                continue;
-            }
-            _ = EchoAsync(connection);
-        }
-    }
-
-    private async Task EchoAsync(Socket connection)
+    private async Task EchoAsync(Socket connection, CancellationToken stop)
     {
         await using var tls = new SslStream(new NetworkStream(connection, ownsSocket: true));
         var buffer = new byte[16 * 1024];
         try
         {
-            await tls.AuthenticateAsServerAsync(_certificate).WaitAsync(TimeSpan.FromSeconds(10), _stop.Token).ConfigureAwait(false);
+            await tls.AuthenticateAsServerAsync(_certificate).WaitAsync(TimeSpan.FromSeconds(10), stop).ConfigureAwait(false);
             int read;
-            while ((read = await tls.ReadAsync(buffer, _stop.Token).ConfigureAwait(false)) > 0)
-                await tls.WriteAsync(buffer.AsMemory(0, read), _stop.Token).ConfigureAwait(false);
+            while ((read = await tls.ReadAsync(buffer, stop).ConfigureAwait(false)) > 0)
+                await tls.WriteAsync(buffer.AsMemory(0, read), stop).ConfigureAwait(false);
             await tls.ShutdownAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException
-                                      or System.Security.Authentication.AuthenticationException or TimeoutException)
+                                      or AuthenticationException or TimeoutException)
         {
             // The client went away or we are stopping: this connection is done either way.
         }
@@ -71,10 +47,7 @@ internal sealed class TlsEchoServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        _listener.Dispose();
-        await _accepting.ConfigureAwait(false);
+        await _listener.DisposeAsync().ConfigureAwait(false);
         _certificate.Dispose();
-        _stop.Dispose();
     }
 }
