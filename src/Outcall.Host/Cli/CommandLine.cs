@@ -30,6 +30,7 @@ public static class CommandLine
             RulesCommand.Define(),
             ProxyCommand.Define(),
             ClusterCommand.Define(),
+            CaCommand.Define(),
         };
         foreach (var option in RunCommand.Options) root.Options.Add(option);
         root.Action = new Verb(RunCommand.Bind);
