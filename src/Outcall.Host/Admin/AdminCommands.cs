@@ -6,7 +6,8 @@ using Outcall.Host.Cli;
 namespace Outcall.Host.Admin;
 
 /// <summary>
-/// `outcall proxy status`, `outcall rules reload` and `outcall cluster status`: clients of a running node's admin API.
+/// `outcall proxy status`, `outcall rules reload`, `outcall cluster status` and the leaf count of `outcall ca status`:
+/// clients of a running node's admin API.
 /// Exit codes: 0 fine, 1 the node cannot be reached or refused (a rejected rule set included).
 /// </summary>
 public static class AdminCommands
@@ -36,9 +37,12 @@ public static class AdminCommands
         }
     }
 
-    /// <summary>The --admin flag's address, else the configured admin API's.</summary>
-    public static Uri BaseUri(string? adminFlag, string? configFile) =>
-        adminFlag is not null ? ParseAdminUrl(adminFlag) : BaseUri(AdminSettings.Create(ConfigLayers.Load(configFile)));
+    /// <summary>The --admin flag's address, else the configured admin API's; with the configured token (outcall.admin.token) either way.</summary>
+    public static AdminTarget Target(string? adminFlag, string? configFile)
+    {
+        var settings = AdminSettings.Create(ConfigLayers.Load(configFile));
+        return new AdminTarget(adminFlag is not null ? ParseAdminUrl(adminFlag) : BaseUri(settings), settings.Token);
+    }
 
     /// <summary>
     /// The admin API of a node run with <paramref name="settings"/>. An unspecified listen address
@@ -54,7 +58,7 @@ public static class AdminCommands
         return new Uri($"http://{new IPEndPoint(address, listen.Port)}/");
     }
 
-    public static async Task<int> ProxyStatusAsync(Uri admin, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> ProxyStatusAsync(AdminTarget admin, TextWriter stdout, TextWriter stderr)
     {
         var answer = await CallAsync(admin, HttpMethod.Get, "api/v1/proxy", stderr).ConfigureAwait(false);
         if (answer is not { } envelope) return 1;
@@ -68,7 +72,7 @@ public static class AdminCommands
         }
     }
 
-    public static async Task<int> RulesReloadAsync(Uri admin, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> RulesReloadAsync(AdminTarget admin, TextWriter stdout, TextWriter stderr)
     {
         var answer = await CallAsync(admin, HttpMethod.Post, "api/v1/rules/reload", stderr).ConfigureAwait(false);
         if (answer is not { } envelope) return 1;
@@ -90,7 +94,7 @@ public static class AdminCommands
     }
 
     /// <summary>One line per member: address, membership status, reachability, roles, then its rule set and counters.</summary>
-    public static async Task<int> ClusterStatusAsync(Uri admin, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> ClusterStatusAsync(AdminTarget admin, TextWriter stdout, TextWriter stderr)
     {
         var answer = await CallAsync(admin, HttpMethod.Get, "api/v1/cluster", stderr).ConfigureAwait(false);
         if (answer is not { } envelope) return 1;
@@ -125,12 +129,47 @@ public static class AdminCommands
         }
     }
 
+    /// <summary>
+    /// S011-IF-012 for `ca status`: the node's CA and leaf cache, or why they are not known (not reachable, the admin
+    /// API answers without this endpoint). Never fails: the files are described either way.
+    /// </summary>
+    public static async Task<NodeLeaves> InterceptionAsync(AdminTarget admin)
+    {
+        var (envelope, problem, status) = await TryCallAsync(admin, HttpMethod.Get, "api/v1/proxy/intercept").ConfigureAwait(false);
+        using (envelope?.Document)
+        {
+            // A node of a version without the endpoint.
+            if (status == HttpStatusCode.NotFound)
+                return new NodeLeaves.Unknown($"the node at {admin} does not report its leaves (no GET /api/v1/proxy/intercept)");
+            if (envelope is null) return new NodeLeaves.Unknown(problem!);
+            if (!envelope.Success) return new NodeLeaves.Unknown($"the node at {admin} refused: {envelope.Error}");
+            var data = envelope.Data;
+            try
+            {
+                return new NodeLeaves.Reported(admin.BaseUri, data.GetProperty("ca_loaded").GetBoolean(), Field(data, "fingerprint_sha256"),
+                    data.GetProperty("leaf_cache_size").GetInt32(), data.GetProperty("leaf_cache_max").GetInt32());
+            }
+            catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                return new NodeLeaves.Unknown($"unexpected answer from the admin API at {admin}");
+            }
+        }
+    }
+
     internal sealed record Envelope(JsonDocument Document, bool Success, JsonElement Data, string? Error);
 
     /// <summary>One request; null (the reason printed as one line) when there is no envelope to read.</summary>
-    internal static async Task<Envelope?> CallAsync(Uri admin, HttpMethod method, string path, TextWriter stderr)
+    internal static async Task<Envelope?> CallAsync(AdminTarget admin, HttpMethod method, string path, TextWriter stderr)
     {
-        using var client = new HttpClient { BaseAddress = admin, Timeout = RequestTimeout };
+        var (envelope, problem, _) = await TryCallAsync(admin, method, path).ConfigureAwait(false);
+        if (envelope is null) stderr.WriteLine($"outcall: {problem}");
+        return envelope;
+    }
+
+    /// <summary>One request: the envelope, or why there is none (and the HTTP status, when there was an answer).</summary>
+    private static async Task<(Envelope? Envelope, string? Problem, HttpStatusCode? Status)> TryCallAsync(AdminTarget admin, HttpMethod method, string path)
+    {
+        using var client = admin.CreateClient(RequestTimeout);
         HttpResponseMessage response;
         try
         {
@@ -139,13 +178,11 @@ public static class AdminCommands
         catch (HttpRequestException e)
         {
             var reason = e.InnerException is SocketException socket ? socket.SocketErrorCode.ToString() : e.HttpRequestError.ToString();
-            stderr.WriteLine($"outcall: cannot reach the admin API at {admin}: {reason}");
-            return null;
+            return (null, $"cannot reach the admin API at {admin}: {reason}", null);
         }
         catch (TaskCanceledException)
         {
-            stderr.WriteLine($"outcall: the admin API at {admin} did not answer within {RequestTimeout.TotalSeconds:0}s");
-            return null;
+            return (null, $"the admin API at {admin} did not answer within {RequestTimeout.TotalSeconds:0}s", null);
         }
         using (response)
         {
@@ -156,13 +193,13 @@ public static class AdminCommands
                 var root = document.RootElement;
                 var success = root.GetProperty("success").GetBoolean();
                 var error = root.GetProperty("error");
-                return new Envelope(document, success, root.GetProperty("data"), error.ValueKind == JsonValueKind.String ? error.GetString() : null);
+                return (new Envelope(document, success, root.GetProperty("data"), error.ValueKind == JsonValueKind.String ? error.GetString() : null),
+                    null, response.StatusCode);
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
             {
                 document?.Dispose();
-                stderr.WriteLine($"outcall: unexpected answer from the admin API at {admin} (HTTP {(int)response.StatusCode})");
-                return null;
+                return (null, $"unexpected answer from the admin API at {admin} (HTTP {(int)response.StatusCode})", response.StatusCode);
             }
         }
     }

@@ -65,7 +65,8 @@ public static class EventEndpoints
     private static async Task StreamAsync(HttpContext context, EventJournal journal, IHostApplicationLifetime lifetime)
     {
         var filter = FilterOf(context.Request.Query);
-        // The stream ends when the node stops, or a subscriber (`outcall tail`, the page) would hold the stop for the host's whole timeout.
+        if (lifetime.ApplicationStopping.IsCancellationRequested) throw new AdminError(StatusCodes.Status503ServiceUnavailable, "the node is stopping");
+        // The stream ends when the node stops, else an open page or tail holds the shutdown for Kestrel's whole grace.
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         var cancel = ending.Token;
         using var subscription = journal.Subscribe(filter, SubscriberBacklog);
@@ -99,7 +100,7 @@ public static class EventEndpoints
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            // The subscriber left.
+            // The subscriber left, or the node is stopping.
         }
     }
 

@@ -31,6 +31,7 @@ public static class CommandLine
             TailCommand.Define(),
             ProxyCommand.Define(),
             ClusterCommand.Define(),
+            CaCommand.Define(),
         };
         foreach (var option in RunCommand.Options) root.Options.Add(option);
         root.Action = new Verb(RunCommand.Bind);

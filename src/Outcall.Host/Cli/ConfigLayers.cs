@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using Outcall.Intercept;
 
 namespace Outcall.Host.Cli;
 
@@ -38,6 +39,7 @@ public static class ConfigLayers
         try
         {
             _ = NodeSettings.Create(config);
+            _ = InterceptSettings.Create(config);
             return config;
         }
         catch (Exception e) when (e is ConfigurationException or FormatException)

@@ -1,11 +1,13 @@
 using System.CommandLine;
+using Outcall.Intercept;
 using Outcall.Proxy;
 
 namespace Outcall.Host.Cli;
 
 /// <summary>
 /// `outcall env [--proxy-url URL] [--agent NAME] [--config FILE]`: the container variables (FR-016), for the configured
-/// listen address by default; with `--agent`, the proxy URLs carry that agent's credentials (FR-014).
+/// listen address by default; with `--agent`, the proxy URLs carry that agent's credentials (FR-014). With a CA
+/// configured, the variables that make agents trust it; then one placeholder per secret (issue 14).
 /// </summary>
 public sealed record EnvCommand(string? ProxyUrl, string? Agent, string? ConfigFile) : CliCommand
 {
@@ -24,18 +26,22 @@ public sealed record EnvCommand(string? ProxyUrl, string? Agent, string? ConfigF
 
     public override Task<int> RunAsync(TextWriter stdout, TextWriter stderr)
     {
-        var config = ProxyUrl is null || Agent is not null ? ConfigLayers.Load(ConfigFile) : null;
-        var url = ProxyUrl is not null ? ContainerEnvironment.ValidateUrl(ProxyUrl) : $"http://{ProxySettings.Create(config!).Listen}";
+        var config = ConfigLayers.Load(ConfigFile);
+        var url = ProxyUrl is not null ? ContainerEnvironment.ValidateUrl(ProxyUrl) : $"http://{ProxySettings.Create(config).Listen}";
         if (Agent is not null)
         {
-            if (!ProxyCredentialUrl.TryBuild(url, AgentDirectory.Create(config!), Agent, out var credentialled, out var problem))
+            if (!ProxyCredentialUrl.TryBuild(url, AgentDirectory.Create(config), Agent, out var credentialled, out var problem))
             {
                 stderr.WriteLine($"outcall: {problem}");
                 return Task.FromResult(1);
             }
             url = credentialled;
         }
-        foreach (var (name, value) in ContainerEnvironment.For(url)) stdout.WriteLine($"{name}={value}");
+        var intercept = InterceptSettings.Create(config);
+        var variables = ContainerEnvironment.For(url)
+            .Concat(intercept.CaConfigured ? ContainerEnvironment.CaTrust(intercept.CaCert) : [])
+            .Concat(ContainerEnvironment.SecretPlaceholders(config));
+        foreach (var (name, value) in variables) stdout.WriteLine($"{name}={value}");
         return Task.FromResult(0);
     }
 }

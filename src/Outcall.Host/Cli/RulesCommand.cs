@@ -32,7 +32,7 @@ public sealed record RulesTestCommand(string Expression, string? Context) : CliC
 public sealed record RulesReloadCommand(string? AdminUrl, string? ConfigFile) : CliCommand
 {
     public override Task<int> RunAsync(TextWriter stdout, TextWriter stderr) =>
-        AdminCommands.RulesReloadAsync(AdminCommands.BaseUri(AdminUrl, ConfigFile), stdout, stderr);
+        AdminCommands.RulesReloadAsync(AdminCommands.Target(AdminUrl, ConfigFile), stdout, stderr);
 }
 
 /// <summary>

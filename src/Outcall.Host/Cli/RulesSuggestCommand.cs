@@ -18,7 +18,7 @@ public sealed partial record RulesSuggestCommand(string? AdminUrl, string? Confi
 
     public override async Task<int> RunAsync(TextWriter stdout, TextWriter stderr)
     {
-        var admin = AdminCommands.BaseUri(AdminUrl, ConfigFile);
+        var admin = AdminCommands.Target(AdminUrl, ConfigFile);
         var query = $"api/v1/events/recent?limit={AllHeld.ToString(CultureInfo.InvariantCulture)}" + (Agent is null ? "" : $"&agent={Uri.EscapeDataString(Agent)}");
         var notBefore = Since is { } since ? DateTimeOffset.UtcNow - since : (DateTimeOffset?)null;
         var answer = await AdminCommands.CallAsync(admin, HttpMethod.Get, query, stderr).ConfigureAwait(false);

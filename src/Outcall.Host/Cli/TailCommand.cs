@@ -38,11 +38,11 @@ public sealed record TailCommand(string? AdminUrl, string? ConfigFile, string? A
 
     public override async Task<int> RunAsync(TextWriter stdout, TextWriter stderr)
     {
-        var admin = AdminCommands.BaseUri(AdminUrl, ConfigFile);
+        var admin = AdminCommands.Target(AdminUrl, ConfigFile);
         using var stop = new CancellationTokenSource();
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        using var client = new HttpClient { BaseAddress = admin, Timeout = Timeout.InfiniteTimeSpan };
+        using var client = admin.CreateClient(Timeout.InfiniteTimeSpan);
         var colour = !Json && VerdictLine.ColourWanted(stdout);
         var retry = FirstRetry;
         var connectedBefore = false;

@@ -95,6 +95,8 @@ public sealed class CommandLineSpecs
         { [], "--rules-dir" }, { ["run"], "--listen" }, { ["env"], "--proxy-url" }, { ["rules", "check"], "--rules-dir" },
         { ["rules", "list"], "--rules-dir" }, { ["rules", "test"], "--expr" }, { ["rules", "reload"], "--admin" },
         { ["proxy", "status"], "--admin" }, { ["cluster", "status"], "--admin" }, { ["rules", "check"], "--config" },
+        { ["run"], "--ca-cert" }, { ["run"], "--ca-key" }, { ["ca", "init"], "--dir" }, { ["ca", "bundle"], "--ca-cert" },
+        { ["ca", "status"], "--ca-key" }, { ["ca", "status"], "--admin" },
     };
 
     private static string ValueFor(string flag) => flag switch
@@ -130,6 +132,8 @@ public sealed class CommandLineSpecs
     [InlineData("rules", "reload")]
     [InlineData("proxy", "status")]
     [InlineData("cluster", "status")]
+    [InlineData("ca", "bundle")]
+    [InlineData("ca", "status")]
     public void Config_equals_FILE_is_read_by_every_command_that_reads_the_configuration(params string[] command)
     {
         var parsed = CommandLine.Parse([.. command, "--config=x.conf"]);
@@ -150,6 +154,23 @@ public sealed class CommandLineSpecs
     }
 
     [Fact]
+    public void Run_takes_the_CA_files_issue_14()
+    {
+        Assert.Equal(new RunCommand(null, null, null, null, "ca.crt", "ca.key"), CommandLine.Parse(["--ca-cert", "ca.crt", "--ca-key=ca.key"]));
+        Assert.Equal(new RunCommand(null, null, null, null, "ca.crt", "ca.key"), CommandLine.Parse(["run", "--ca-cert=ca.crt", "--ca-key", "ca.key"]));
+    }
+
+    [Fact]
+    public void The_ca_commands_bind_their_flags()
+    {
+        Assert.Equal(new CaInitCommand(null), CommandLine.Parse(["ca", "init"]));
+        Assert.Equal(new CaInitCommand("/etc/outcall/ca"), CommandLine.Parse(["ca", "init", "--dir", "/etc/outcall/ca"]));
+        Assert.Equal(new CaBundleCommand("ca.crt", "x.conf"), CommandLine.Parse(["ca", "bundle", "--ca-cert", "ca.crt", "--config", "x.conf"]));
+        Assert.Equal(new CaStatusCommand("ca.crt", "ca.key", "http://127.0.0.1:1", null),
+            CommandLine.Parse(["ca", "status", "--ca-cert", "ca.crt", "--ca-key", "ca.key", "--admin", "http://127.0.0.1:1"]));
+    }
+
+    [Fact]
     public void Rules_test_binds_its_expression_and_an_optional_context()
     {
         Assert.Equal(new RulesTestCommand("true", null), CommandLine.Parse(["rules", "test", "--expr", "true"]));
@@ -167,6 +188,10 @@ public sealed class CommandLineSpecs
     [InlineData(new[] { "rules", "reload" }, "outcall rules reload [options]")]
     [InlineData(new[] { "proxy", "status" }, "outcall proxy status [options]")]
     [InlineData(new[] { "cluster", "status" }, "outcall cluster status [options]")]
+    [InlineData(new[] { "ca" }, "outcall ca [command] [options]")]
+    [InlineData(new[] { "ca", "init" }, "outcall ca init [options]")]
+    [InlineData(new[] { "ca", "bundle" }, "outcall ca bundle [options]")]
+    [InlineData(new[] { "ca", "status" }, "outcall ca status [options]")]
     public async Task Every_command_answers_help_with_its_own_usage_and_exit_0(string[] command, string usage)
     {
         var (exit, stdout, stderr) = await RunAsync([.. command, "--help"]);
@@ -187,7 +212,7 @@ public sealed class CommandLineSpecs
     }
 
     [Theory]
-    [InlineData("outcall: unknown command 'frobnicate' (try: run, env, rules, tail, proxy, cluster)", "frobnicate")]
+    [InlineData("outcall: unknown command 'frobnicate' (try: run, env, rules, tail, proxy, cluster, ca)", "frobnicate")]
     [InlineData("outcall: unknown command 'rules verify' (try: check, list, test, explain, suggest, reload)", "rules", "verify")]
     [InlineData("outcall: 'proxy' needs a command: status", "proxy")]
     [InlineData("outcall: unknown option '--bogus'", "rules", "check", "--bogus=1")]

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
@@ -52,11 +54,24 @@ internal static partial class OutcallProcess
         }
     }
 
+    /// <summary>A loopback admin URL nothing listens on: the port bound by us, then released.</summary>
+    public static string ClosedPortUri()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return $"http://127.0.0.1:{port}";
+    }
+
     /// <summary>SIGTERM, as docker stop and systemd send it.</summary>
     public static void Terminate(Process process) => Assert.Equal(0, Kill(process.Id, 15));
 
     /// <summary>SIGINT, as Ctrl+C in a terminal sends it.</summary>
     public static void Interrupt(Process process) => Assert.Equal(0, Kill(process.Id, 2));
+
+    /// <summary>SIGKILL: the process dies at once, with no shutdown of any kind (a crash, an OOM kill).</summary>
+    public static void KillAbruptly(Process process) => Assert.Equal(0, Kill(process.Id, 9));
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);

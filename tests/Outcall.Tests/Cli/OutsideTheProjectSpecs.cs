@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 
 namespace Outcall.Tests.Cli;
 
@@ -116,7 +114,7 @@ public sealed class OutsideTheProjectSpecs : IDisposable
     [InlineData("cluster", "status")]
     public async Task An_admin_command_with_an_admin_flag_and_nothing_listening_exits_1_with_one_line(params string[] command)
     {
-        var (exit, _, stderr) = await RunAsync([.. command, "--admin", ClosedPortUri()]);
+        var (exit, _, stderr) = await RunAsync([.. command, "--admin", OutcallProcess.ClosedPortUri()]);
         Assert.Equal(1, exit);
         Assert.StartsWith("outcall: cannot reach the admin API at http://127.0.0.1:", Assert.Single(Lines(stderr)));
     }
@@ -183,15 +181,5 @@ public sealed class OutsideTheProjectSpecs : IDisposable
         Assert.Equal(0, exit);
         Assert.Contains("Usage:", stdout);
         Assert.Empty(stderr);
-    }
-
-    /// <summary>A loopback port nothing listens on: bound by us, then released.</summary>
-    private static string ClosedPortUri()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return $"http://127.0.0.1:{port}";
     }
 }

@@ -99,17 +99,14 @@ public sealed class RulesSuggestSpecs : IAsyncLifetime
     [Fact]
     public async Task An_unreachable_node_exits_1_and_a_wrong_since_exits_2()
     {
-        using var closed = new TcpListener(IPAddress.Loopback, 0);
-        closed.Start();
-        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
-        closed.Stop();
+        var closed = OutcallProcess.ClosedPortUri();
 
-        var (unreachable, _, unreachableErr) = await OutcallProcess.RunAsync(_out.FullName, "rules", "suggest", "--admin", $"127.0.0.1:{port}");
+        var (unreachable, _, unreachableErr) = await OutcallProcess.RunAsync(_out.FullName, "rules", "suggest", "--admin", closed);
         var stderr = new StringWriter();
         var wrongSince = await CommandLine.RunAsync(["rules", "suggest", "--since", "soon"], TextWriter.Null, stderr);
 
         Assert.Equal((1, 2), (unreachable, wrongSince));
-        Assert.Contains($"outcall: cannot reach the admin API at http://127.0.0.1:{port}/", unreachableErr);
+        Assert.Contains($"outcall: cannot reach the admin API at {closed}/", unreachableErr);
         Assert.Equal("outcall: --since must be a duration like 90s, 30m, 1h or 2d", stderr.ToString().Trim());
     }
 }
