@@ -2,12 +2,8 @@
 # Side-by-side benchmark: Outcall vs squid vs tinyproxy vs direct (no proxy), all on 127.0.0.1.
 # One command on a fresh Debian machine (root, or a user with sudo):   bench/run.sh
 # Knobs (environment): ROUNDS=3 DURATION=10 (s per wrk run) CHURN_SECONDS=5 IDLE_TUNNELS=10000
-<<<<<<< HEAD
 #   LARGE_MB=512 SCENARIOS="small bulk churn idle sse" (a subset, for iterating; sse: small GETs with 5 stuck event-stream subscribers vs none) OUTCALL_BIN=path (another outcall build, for before/after) SKIP_INSTALL=1 (packages already there) SKIP_BUILD=1 (Release build already there)
-=======
-#   LARGE_MB=512 SCENARIOS="small bulk churn idle" (a subset, for iterating) OUTCALL_BIN=path (another outcall build, for before/after) SKIP_INSTALL=1 (packages already there) SKIP_BUILD=1 (Release build already there)
 #   DOTNET_GCgen0size=0x400000 (Outcall's gen0 budget as shipped; 0 = the runtime's default, for before/after)
->>>>>>> work/soak
 # Prints a Markdown table of medians and saves it to bench/results/<date>.md. See docs/PERFORMANCE.md.
 set -euo pipefail
 
@@ -94,11 +90,7 @@ start() { # name port command...
 }
 
 start_all() {
-<<<<<<< HEAD
-    for name in nginx nginx_tls squid tinyproxy outcall outcall_1000 outcall_events outcall_events_admin; do PORT[$name]=$(free_port); done
-=======
-    for name in nginx nginx_tls squid tinyproxy outcall outcall_1000; do PORT[$name]=$(free_port "${PORT[@]}"); done
->>>>>>> work/soak
+    for name in nginx nginx_tls squid tinyproxy outcall outcall_1000 outcall_events outcall_events_admin; do PORT[$name]=$(free_port "${PORT[@]}"); done
     mkdir -p "$WORK/www" "$WORK/run"
     chmod 1777 "$WORK/run"
     chmod 755 "$WORK/www"

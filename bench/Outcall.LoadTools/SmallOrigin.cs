@@ -12,9 +12,22 @@ internal static class SmallOrigin
     private static readonly byte[] Response = Encoding.ASCII.GetBytes(
         "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1024\r\n\r\n" + new string('x', 1024));
 
-    public static LoopbackServer Start() => new(ServeAsync);
+    public static LoopbackListener Start() => new(4096, ServeAsync);
 
     private static async Task ServeAsync(Socket connection, CancellationToken cancellationToken)
+    {
+        using var _ = connection;
+        try
+        {
+            await AnswerHeadsAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // The client went away or we are stopping: this connection is done either way.
+        }
+    }
+
+    private static async Task AnswerHeadsAsync(Socket connection, CancellationToken cancellationToken)
     {
         connection.NoDelay = true;
         var buffer = new byte[8192];

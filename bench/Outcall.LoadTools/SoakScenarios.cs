@@ -19,7 +19,8 @@ internal sealed class SoakScenarios(IPEndPoint proxy, SoakOrigin origin, EchoSer
     private readonly HttpClient _http = new(new SocketsHttpHandler
     {
         Proxy = new WebProxy($"http://{proxy}"), UseProxy = true, MaxConnectionsPerServer = 256, AllowAutoRedirect = false,
-    }) { Timeout = WellBehavedBound };
+    })
+    { Timeout = WellBehavedBound };
     private readonly string _originAuthority = $"127.0.0.1:{origin.Port}";
     private int _hostileTurn;
 
