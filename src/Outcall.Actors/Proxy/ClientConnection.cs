@@ -102,6 +102,12 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     private UpstreamLease? _upstream;
     private OpenTunnel? _tunnel;
 
+    /// <summary>
+    /// A CONNECT the rules allowed whose count waits for its SNI: a tunnel refused for its SNI is counted once,
+    /// as blocked. Counted as allowed when its tunnel starts, or when the connection ends before the SNI step.
+    /// </summary>
+    private bool _connectAllowUncounted;
+
     /// <summary>A client read is in flight. Written only on the actor: set when a read starts, cleared when its result arrives.</summary>
     private bool _readPending;
     private bool _draining;
@@ -134,6 +140,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     protected override void PostStop()
     {
         Metrics.ConnectionClosed();
+        CountAllowedConnect();
         if (_tunnel is { } tunnel)
         {
             Metrics.TunnelClosed();
@@ -316,8 +323,16 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     /// <summary>The allow half of the audit trail, at debug: the verdict and the checked destination passed.</summary>
     private void Allowed(JudgedRequest request, Verdict verdict)
     {
-        Metrics.RequestAllowed(request.Kind);
+        if (request.IsConnect) _connectAllowUncounted = true;
+        else Metrics.RequestAllowed(request.Kind);
         _log.Verdict(AuditEvent.Of(request, verdict));
+    }
+
+    private void CountAllowedConnect()
+    {
+        if (!_connectAllowUncounted) return;
+        _connectAllowUncounted = false;
+        Metrics.RequestAllowed(RequestKind.Connect);
     }
 
     // ---- destination and connect ----
@@ -395,8 +410,13 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     /// <summary>A request that was allowed but cannot be carried: counted by kind, answered with its status, closed.</summary>
     private void Fail(ProxyError error, string problem)
     {
-        Metrics.UpstreamError(ProxyErrors.MetricKindOf(error));
+        CountUpstreamError(error);
         Respond(ProxyResponses.Error(ProxyErrors.StatusOf(error), $"Outcall: {problem}"), close: true);
+    }
+
+    private void CountUpstreamError(ProxyError error)
+    {
+        if (ProxyErrors.MetricKindOf(error) is { } kind) Metrics.UpstreamError(kind);
     }
 
     private UpstreamLease Hold(UpstreamLease lease) => _upstream = lease;
@@ -414,7 +434,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         var head = request.Head;
         HttpExchange.RunAsync(_client, _clientBuffer, lease.Socket, lease.Buffer, head, _settings, _clientIp, lease.MayResend(head.Method), _lifetime.Token)
             .PipeTo(Self, success: o => new ExchangeDone(o),
-                failure: e => new ExchangeDone(new ExchangeOutcome(ExchangeEnd.Aborted, false, false, 0, ProxyError.ConnectionFailed, 0, 0, e.GetType().Name)));
+                failure: e => new ExchangeDone(new ExchangeOutcome(ExchangeEnd.Aborted, false, false, 0, ProxyError.UpstreamConnectionFailed, 0, 0, e.GetType().Name)));
         Become(Exchanging(request, lease, checkedEndpoints));
     }
 
@@ -440,7 +460,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
                 ConnectFresh(request, checkedEndpoints);
                 return;
             case ExchangeEnd.Aborted:
-                Metrics.UpstreamError(ProxyErrors.MetricKindOf(outcome.Error ?? ProxyError.ConnectionFailed));
+                CountUpstreamError(outcome.Error ?? ProxyError.UpstreamConnectionFailed);
                 _log.ExchangeAborted(request.Head, outcome.Problem);
                 Context.Stop(Self);
                 return;
@@ -518,7 +538,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     private void OnHelloBytes(JudgedRequest request, UpstreamLease lease, CancellationTokenSource helloRead, int count)
     {
         var decision = count == 0
-            ? ServerNameDecision.OnClientClosed()
+            ? ServerNameDecision.OnClientClosed(_clientBuffer.Span, _settings.ClientHelloMaxBytes)
             : ServerNameDecision.OnBytes(_clientBuffer.Span, request.Context.NetworkHostname, _settings.ClientHelloMaxBytes,
                 canReadMore: !_clientBuffer.IsFull && !helloRead.IsCancellationRequested);
         if (decision.Action == HelloAction.ReadMore) ReadClient(helloRead.Token);
@@ -558,6 +578,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         _log.Verdict(AuditEvent.Of(request, verdict));
         if (!verdict.IsAllowed)
         {
+            _connectAllowUncounted = false;
             Metrics.RequestBlocked(RequestKind.Connect, BlockReason.ServerName);
             Context.Stop(Self);
             return;
@@ -571,6 +592,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         var running = _services.Tunnels.Run(_client, clientPrefix, lease.Socket, upstreamPrefix, traffic);
         _tunnel = new OpenTunnel(running, traffic);
         Metrics.TunnelOpened();
+        CountAllowedConnect();
         running.Completion.PipeTo(Self, success: () => new TunnelEnded(null), failure: e => new TunnelEnded(e));
         Become(Tunnelling(request, traffic));
     }

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Outcall.Http;
 
 namespace Outcall.Proxy;
@@ -110,7 +111,7 @@ internal sealed class HttpExchange : IDisposable
         {
             BodyFramingException framing => (framing.Error, framing.Message),
             OperationCanceledException => (ProxyError.UpstreamIdleTimeout, "upstream idle timeout"),
-            _ => (ProxyError.ConnectionFailed, "upstream connection failed"),
+            _ => (ProxyError.UpstreamConnectionFailed, "upstream connection failed"),
         };
         var status = ProxyErrors.StatusOf(error);
         if (!_clientWritten)
@@ -195,7 +196,7 @@ internal sealed class HttpExchange : IDisposable
                     throw new BodyFramingException(ProxyError.UpstreamResponseInvalid, $"invalid upstream response: {parsed.Reason}");
             }
             if (_upstreamBuffer.IsFull) throw new BodyFramingException(ProxyError.UpstreamResponseInvalid, "upstream response head too large");
-            if (await _upstreamBuffer.FillAsync(_upstream, Progress()).ConfigureAwait(false) == 0)
+            if (await FillAsync(_upstreamBuffer, _upstream).ConfigureAwait(false) == 0)
                 throw new BodyFramingException(ProxyError.UpstreamClosed, "upstream closed before answering");
         }
     }
@@ -205,7 +206,7 @@ internal sealed class HttpExchange : IDisposable
         var remaining = length;
         while (remaining > 0)
         {
-            if (buffer.Count == 0 && await buffer.FillAsync(from, Progress()).ConfigureAwait(false) == 0)
+            if (buffer.Count == 0 && await FillAsync(buffer, from).ConfigureAwait(false) == 0)
                 throw ClosedInsideBody(up);
             var take = (int)Math.Min(remaining, buffer.Count);
             await SendAsync(to, buffer.Memory[..take]).ConfigureAwait(false);
@@ -258,7 +259,7 @@ internal sealed class HttpExchange : IDisposable
                         $"invalid chunked {(up ? "request" : "response")} body: {decoder.Error}");
             }
             buffer.Consume(consumed);
-            if (await buffer.FillAsync(from, Progress()).ConfigureAwait(false) == 0)
+            if (await FillAsync(buffer, from).ConfigureAwait(false) == 0)
                 throw ClosedInsideBody(up);
         }
     }
@@ -267,7 +268,7 @@ internal sealed class HttpExchange : IDisposable
     {
         while (true)
         {
-            if (_upstreamBuffer.Count == 0 && await _upstreamBuffer.FillAsync(_upstream, Progress()).ConfigureAwait(false) == 0) return;
+            if (_upstreamBuffer.Count == 0 && await FillAsync(_upstreamBuffer, _upstream).ConfigureAwait(false) == 0) return;
             var count = _upstreamBuffer.Count;
             await SendAsync(_client, _upstreamBuffer.Memory).ConfigureAwait(false);
             _upstreamBuffer.Consume(count);
@@ -310,11 +311,18 @@ internal sealed class HttpExchange : IDisposable
     {
         var toClient = ReferenceEquals(socket, _client);
         if (toClient) _clientWritten = true;
-        while (!bytes.IsEmpty)
+        try
         {
-            var sent = await socket.SendAsync(bytes, SocketFlags.None, Progress()).ConfigureAwait(false);
-            if (!toClient && sent > 0) _upstreamWritten = true;
-            bytes = bytes[sent..];
+            while (!bytes.IsEmpty)
+            {
+                var sent = await socket.SendAsync(bytes, SocketFlags.None, Progress()).ConfigureAwait(false);
+                if (!toClient && sent > 0) _upstreamWritten = true;
+                bytes = bytes[sent..];
+            }
+        }
+        catch (SocketException e)
+        {
+            throw Broken(socket, e);
         }
     }
 
@@ -323,16 +331,43 @@ internal sealed class HttpExchange : IDisposable
         if (ReferenceEquals(socket, _client)) _clientWritten = true;
         else _upstreamWritten = true;
         Progress();
-        var sent = await socket.SendAsync(segments, SocketFlags.None).ConfigureAwait(false);
-        if (sent != total) throw new IOException("short write");
+        int sent;
+        try
+        {
+            sent = await socket.SendAsync(segments, SocketFlags.None).ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            throw Broken(socket, e);
+        }
+        if (sent != total) throw Broken(socket, new IOException("short write"));
     }
+
+    // Pooled: this runs once per read on the body path, and a fresh box per read would be garbage per 64 KiB.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> FillAsync(ConnectionBuffer buffer, Socket from)
+    {
+        try
+        {
+            return await buffer.FillAsync(from, Progress()).ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            throw Broken(from, e);
+        }
+    }
+
+    /// <summary>Names the side whose socket failed: a client gone away is not an upstream error.</summary>
+    private BodyFramingException Broken(Socket socket, Exception cause) => ReferenceEquals(socket, _client)
+        ? new BodyFramingException(ProxyError.ClientConnectionFailed, "client connection failed", cause)
+        : new BodyFramingException(ProxyError.UpstreamConnectionFailed, "upstream connection failed", cause);
 }
 
 /// <summary>
-/// A body or response that cannot be relayed without guessing its framing; <see cref="Error"/> says whose
-/// fault it was (the client's own request body, or the upstream's answer).
+/// A body or response that cannot be relayed (its framing cannot be trusted, or a side's socket failed);
+/// <see cref="Error"/> says whose fault it was: the client's, or the upstream's.
 /// </summary>
-internal sealed class BodyFramingException(ProxyError error, string message) : Exception(message)
+internal sealed class BodyFramingException(ProxyError error, string message, Exception? cause = null) : Exception(message, cause)
 {
     public ProxyError Error { get; } = error;
 }

@@ -21,8 +21,10 @@ public enum ProxyError
     UpstreamResponseInvalid,
     /// <summary>Nothing moved either way within the idle timeout.</summary>
     UpstreamIdleTimeout,
-    /// <summary>A socket failed mid-exchange (a reset, a write to a closed peer).</summary>
-    ConnectionFailed,
+    /// <summary>The upstream's socket failed mid-exchange (a reset, a write to a closed peer).</summary>
+    UpstreamConnectionFailed,
+    /// <summary>The client's socket failed mid-exchange: the client went away, not the upstream.</summary>
+    ClientConnectionFailed,
     /// <summary>The client's own request body was broken: a bad chunk, or the client closed inside it.</summary>
     RequestBodyInvalid,
 }
@@ -38,12 +40,17 @@ public static class ProxyErrors
         _ => 502,
     };
 
-    /// <summary>The <c>outcall_upstream_errors_total</c> kind an error counts under.</summary>
-    public static UpstreamErrorKind MetricKindOf(ProxyError error) => error switch
+    /// <summary>
+    /// The <c>outcall_upstream_errors_total</c> kind an error counts under; null when the upstream did
+    /// nothing wrong (the client's body was broken, or the client went away).
+    /// </summary>
+    public static UpstreamErrorKind? MetricKindOf(ProxyError error) => error switch
     {
         ProxyError.DestinationUnresolved => UpstreamErrorKind.Dns,
         ProxyError.UpstreamConnect => UpstreamErrorKind.Refused,
         ProxyError.UpstreamConnectTimeout or ProxyError.UpstreamIdleTimeout => UpstreamErrorKind.Timeout,
-        _ => UpstreamErrorKind.Protocol,
+        ProxyError.UpstreamClosed or ProxyError.UpstreamConnectionFailed => UpstreamErrorKind.Closed,
+        ProxyError.UpstreamResponseInvalid => UpstreamErrorKind.Protocol,
+        _ => null,
     };
 }

@@ -1,6 +1,7 @@
 using Outcall.Egress;
 using Outcall.Http;
 using Outcall.Rules;
+using Outcall.Tls;
 
 namespace Outcall.Proxy;
 
@@ -25,11 +26,14 @@ public static class RequestContext
         };
     }
 
-    /// <summary>The second CONNECT evaluation (FR-005): the same request, judged by the SNI it carries.</summary>
+    /// <summary>
+    /// The second CONNECT evaluation (FR-005): the same request, judged by the SNI it carries. An IP-literal
+    /// SNI is judged as that address (network.ip), never as the CONNECT's.
+    /// </summary>
     public static EvaluationContext WithServerName(EvaluationContext connect, string serverName) => new()
     {
         NetworkHostname = serverName,
-        NetworkIp = connect.NetworkIp,
+        NetworkIp = ServerNames.TryGetAddress(serverName, out var address) ? address.ToString() : connect.NetworkIp,
         NetworkPort = connect.NetworkPort,
         NetworkProtocol = connect.NetworkProtocol,
         HttpMethod = connect.HttpMethod,

@@ -52,6 +52,7 @@ public sealed class ProxyMetrics
     public long ActiveConnections => Interlocked.Read(ref _activeConnections);
     public long ActiveTunnels => Interlocked.Read(ref _activeTunnels);
     public long PoolHits => Interlocked.Read(ref _poolHits);
+    public long PoolEvictions => Interlocked.Read(ref _poolEvictions);
     public long Retries => Interlocked.Read(ref _retries);
     public long TotalRequests
     {

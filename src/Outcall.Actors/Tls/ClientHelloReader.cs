@@ -1,5 +1,4 @@
 using System.Text;
-using Outcall.Http;
 
 namespace Outcall.Tls;
 
@@ -18,7 +17,9 @@ public static class ClientHelloReader
     /// Looks at the bytes a client sent after the CONNECT 200 without consuming them (FR-005). The
     /// handshake message may span several TLS records and arrive in many segments; more than
     /// <paramref name="maxBytes"/> without a complete ClientHello is Malformed. The first byte not 0x16
-    /// is NotTls. A host_name SNI is returned lowercased; an SNI that is not a valid DNS name is Malformed.
+    /// is NotTls. A host_name SNI is returned in Outcall's canonical form (<see cref="ServerNames.Canonical"/>:
+    /// lowercased, one trailing dot removed); an IP literal, which RFC 6066 forbids but clients send, is
+    /// returned for the caller to judge as that address; anything else is Malformed.
     /// Every length is checked against what remains, at every level (record, handshake, hello, extension,
     /// server name list); a second server_name extension or a second host_name is Malformed.
     /// </summary>
@@ -117,9 +118,8 @@ public static class ClientHelloReader
             if (serverName is not null) return "more than one host_name";
             foreach (var b in name)
                 if (b > 0x7F) return "host_name is not a DNS name";
-            var text = Encoding.ASCII.GetString(name);
-            if (!Authority.IsDnsName(text)) return "host_name is not a DNS name";
-            serverName = text.ToLowerInvariant();
+            serverName = ServerNames.Canonical(Encoding.ASCII.GetString(name));
+            if (serverName is null) return "host_name is not a DNS name or an IP literal";
         }
         return null;
     }

@@ -40,8 +40,14 @@ public static class ServerNameDecision
         };
     }
 
-    /// <summary>The client closed its sending side before a whole hello: nothing to peek, the authority stands.</summary>
-    public static HelloDecision OnClientClosed() => new(HelloAction.Tunnel);
+    /// <summary>
+    /// The client closed its sending side before a whole hello. Having said nothing (or nothing TLS), the
+    /// authority stands; part of a hello cannot be checked, so it never reaches the upstream.
+    /// </summary>
+    public static HelloDecision OnClientClosed(ReadOnlySpan<byte> buffered, int maxBytes) =>
+        !buffered.IsEmpty && ClientHelloReader.TryRead(buffered, maxBytes).Status != ClientHelloStatus.NotTls
+            ? Close("client closed before its ClientHello was complete")
+            : new HelloDecision(HelloAction.Tunnel);
 
     /// <summary>The hello timeout passed without a whole ClientHello.</summary>
     public static HelloDecision OnTimeout(ReadOnlySpan<byte> buffered, int maxBytes)
@@ -53,8 +59,9 @@ public static class ServerNameDecision
         return new HelloDecision(HelloAction.Tunnel);
     }
 
+    /// <summary>An SNI naming the CONNECT host (the same name, or the same IP literal) is no new name: the CONNECT verdict stands.</summary>
     private static HelloDecision ByServerName(string? serverName, string connectHost) =>
-        serverName is null || string.Equals(serverName, connectHost, StringComparison.OrdinalIgnoreCase)
+        serverName is null || ServerNames.NamesHost(serverName, connectHost)
             ? new HelloDecision(HelloAction.Tunnel)
             // FR-005 / SC-003: an SNI other than the CONNECT host is judged on its own; fronting is refused unless a rule allows it.
             : new HelloDecision(HelloAction.JudgeServerName, serverName);

@@ -41,7 +41,7 @@ public sealed class UpstreamPool : IDisposable
     /// <summary>
     /// A live idle connection to one of the checked endpoints (most recently used first), or null.
     /// Connections found closed by the peer are discarded before any byte is written to them: each such
-    /// discard counts as a retry on another connection (metrics).
+    /// discard is an eviction (metrics); no request was retried, none had been sent.
     /// </summary>
     public (Socket Socket, IPEndPoint Endpoint)? Rent(IReadOnlyList<IPEndPoint> checkedEndpoints)
     {
@@ -55,7 +55,7 @@ public sealed class UpstreamPool : IDisposable
                     _metrics.PoolHit();
                     return (socket, endpoint);
                 }
-                _metrics.Retry();
+                _metrics.PoolEviction();
                 socket.Dispose();
             }
         }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 
 namespace Outcall.Tests.Proxy;
 
@@ -57,5 +58,30 @@ public sealed class MetricsWiringSpecs() : ProxiedUpstreamSpecs(Rules)
         await Proxy.SendRawAsync($"GET http://127.0.0.1:{port}/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
         Assert.Contains("outcall_upstream_errors_total{kind=\"refused\"} 1", Exposition());
         Assert.Equal(0, Proxy.Node.Metrics.ActiveTunnels);
+    }
+
+    [Fact]
+    public async Task An_upstream_that_closes_before_answering_is_counted_as_closed()
+    {
+        await using var upstream = new RawUpstream(async (socket, _) =>
+        {
+            await socket.ReceiveAsync(new byte[4096], SocketFlags.None);
+            socket.Shutdown(SocketShutdown.Send);
+        });
+        var response = await Proxy.SendRawAsync($"GET http://127.0.0.1:{upstream.Port}/ HTTP/1.1\r\nHost: 127.0.0.1:{upstream.Port}\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 502", response);
+        await Eventually.TrueAsync(() => Exposition().Contains("outcall_upstream_errors_total{kind=\"closed\"} 1"), "the closed upstream to be counted");
+        Assert.Contains("outcall_upstream_errors_total{kind=\"protocol\"} 0", Exposition());
+    }
+
+    [Fact]
+    public async Task A_client_whose_request_body_is_broken_is_no_upstream_error()
+    {
+        await using var upstream = new RawUpstream(async (socket, self) => await self.ReadToEndAsync(socket));
+        var response = await Proxy.SendRawAsync(
+            $"POST http://127.0.0.1:{upstream.Port}/ HTTP/1.1\r\nHost: 127.0.0.1:{upstream.Port}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+        Assert.StartsWith("HTTP/1.1 400", response);
+        foreach (var kind in new[] { "refused", "timeout", "dns", "protocol", "closed" })
+            Assert.Contains($"outcall_upstream_errors_total{{kind=\"{kind}\"}} 0", Exposition());
     }
 }

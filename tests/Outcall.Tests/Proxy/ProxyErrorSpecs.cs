@@ -14,7 +14,8 @@ public class ProxyErrorSpecs
         { ProxyError.UpstreamClosed, 502 },
         { ProxyError.UpstreamResponseInvalid, 502 },
         { ProxyError.UpstreamIdleTimeout, 504 },
-        { ProxyError.ConnectionFailed, 502 },
+        { ProxyError.UpstreamConnectionFailed, 502 },
+        { ProxyError.ClientConnectionFailed, 502 },
         { ProxyError.RequestBodyInvalid, 400 },
     };
 
@@ -37,8 +38,18 @@ public class ProxyErrorSpecs
     [InlineData(ProxyError.UpstreamConnectTimeout, UpstreamErrorKind.Timeout)]
     [InlineData(ProxyError.UpstreamIdleTimeout, UpstreamErrorKind.Timeout)]
     [InlineData(ProxyError.UpstreamResponseInvalid, UpstreamErrorKind.Protocol)]
+    [InlineData(ProxyError.UpstreamClosed, UpstreamErrorKind.Closed)]
+    [InlineData(ProxyError.UpstreamConnectionFailed, UpstreamErrorKind.Closed)]
     public void Each_upstream_error_is_counted_under_its_metric_kind(ProxyError error, UpstreamErrorKind kind)
     {
         Assert.Equal(kind, ProxyErrors.MetricKindOf(error));
+    }
+
+    [Theory]
+    [InlineData(ProxyError.RequestBodyInvalid)]
+    [InlineData(ProxyError.ClientConnectionFailed)]
+    public void A_fault_of_the_client_is_no_upstream_error(ProxyError error)
+    {
+        Assert.Null(ProxyErrors.MetricKindOf(error));
     }
 }

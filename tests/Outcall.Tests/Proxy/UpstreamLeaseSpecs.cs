@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Outcall.Http;
 using Outcall.Proxy;
 using Outcall.Telemetry;
+using Outcall.Tests.Upstream;
 using Outcall.Upstream;
 using static Outcall.Tests.Http.HttpText;
 
@@ -11,22 +12,12 @@ namespace Outcall.Tests.Proxy;
 /// <summary>Renting, returning and the retry rule of an upstream lease, with a real pool and real loopback connections.</summary>
 public sealed class UpstreamLeaseSpecs : IDisposable
 {
-    private readonly TcpListener _server = new(IPAddress.Loopback, 0);
-    private readonly List<Socket> _serverSides = [];
+    private readonly LoopbackServer _server = new();
     private readonly UpstreamPool _pool = new(new UpstreamPoolSettings(true, 8, 256, TimeSpan.FromSeconds(30)), new ProxyMetrics());
 
-    public UpstreamLeaseSpecs() => _server.Start();
+    private IPEndPoint Endpoint => _server.Endpoint;
 
-    private IPEndPoint Endpoint => (IPEndPoint)_server.LocalEndpoint;
-
-    private async Task<Socket> ConnectAsync()
-    {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        var accept = _server.AcceptSocketAsync();
-        await socket.ConnectAsync(Endpoint);
-        _serverSides.Add(await accept);
-        return socket;
-    }
+    private Task<Socket> ConnectAsync() => _server.ConnectAsync();
 
     private static readonly RequestHead PlainGet = ParseValidRequest("GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n");
 
@@ -86,14 +77,14 @@ public sealed class UpstreamLeaseSpecs : IDisposable
         var lease = UpstreamLease.Fresh(await ConnectAsync(), Endpoint);
         lease.Release(_pool, reusable: false);
         Assert.Equal(0, _pool.IdleCount);
-        Assert.Equal(0, await _serverSides[0].ReceiveAsync(new byte[1], SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, await _server.ServerSides[0].ReceiveAsync(new byte[1], SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
     [Fact]
     public async Task A_lease_with_unread_upstream_bytes_is_closed_not_pooled()
     {
         var lease = UpstreamLease.Fresh(await ConnectAsync(), Endpoint);
-        await _serverSides[0].SendAsync("stray"u8.ToArray(), SocketFlags.None);
+        await _server.ServerSides[0].SendAsync("stray"u8.ToArray(), SocketFlags.None);
         using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
             await lease.Buffer.FillAsync(lease.Socket, wait.Token);
         lease.Release(_pool, reusable: true);
@@ -113,7 +104,6 @@ public sealed class UpstreamLeaseSpecs : IDisposable
     public void Dispose()
     {
         _pool.Dispose();
-        foreach (var side in _serverSides) side.Dispose();
-        _server.Stop();
+        _server.Dispose();
     }
 }

@@ -28,6 +28,21 @@ public class ClientHelloReaderSpecs
     }
 
     [Fact]
+    public void A_host_name_with_one_trailing_dot_is_read_in_canonical_form()
+    {
+        Assert.Equal(new ClientHelloResult(ClientHelloStatus.Parsed, "a.example", null), Read(Hello(ServerName("A.Example."))));
+    }
+
+    [Theory]
+    [InlineData("10.0.0.1", "10.0.0.1")]
+    [InlineData("127.0.0.1.", "127.0.0.1")]
+    [InlineData("::1", "::1")]
+    public void An_IP_literal_host_name_as_Node_clients_send_it_is_read_for_judging_as_that_address(string sent, string read)
+    {
+        Assert.Equal(new ClientHelloResult(ClientHelloStatus.Parsed, read, null), Read(Hello(ServerName(sent))));
+    }
+
+    [Fact]
     public async Task A_real_hello_to_an_IP_target_has_no_server_name_EC001()
     {
         var result = Read(await CaptureAsync("127.0.0.1"));
@@ -133,8 +148,10 @@ public class ClientHelloReaderSpecs
         { "unknown name type", Hello(Extension(0, Vector16([0x01, 0x00, 0x01, 0x61]))) },
         { "empty host_name", Hello(ServerName("")) },
         { "host_name with a NUL", Hello(ServerName("a.example\0.evil")) },
-        { "host_name with a trailing dot", Hello(ServerName("a.example.")) },
-        { "host_name that is an IPv4 literal", Hello(ServerName("10.0.0.1")) },
+        { "host_name with two trailing dots", Hello(ServerName("a.example..")) },
+        { "host_name that is only a dot", Hello(ServerName(".")) },
+        { "host_name that looks numeric but is no address", Hello(ServerName("1.2.3.4.5")) },
+        { "host_name that is a bracketed IPv6 literal", Hello(ServerName("[::1]")) },
         { "host_name with a space", Hello(ServerName("a example")) },
         { "host_name with UTF-8", Hello(ServerName("b\xc3\xbccher.example")) },
         { "host_name with a port", Hello(ServerName("a.example:443")) },

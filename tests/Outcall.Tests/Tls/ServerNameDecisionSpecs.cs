@@ -68,7 +68,51 @@ public class ServerNameDecisionSpecs
     [Fact]
     public void A_client_closing_before_it_sent_anything_keeps_the_CONNECT_verdict()
     {
-        Assert.Equal(HelloAction.Tunnel, ServerNameDecision.OnClientClosed().Action);
+        Assert.Equal(HelloAction.Tunnel, ServerNameDecision.OnClientClosed([], PeekLimit).Action);
+    }
+
+    [Fact]
+    public void A_client_closing_after_bytes_that_are_not_TLS_keeps_the_CONNECT_verdict()
+    {
+        Assert.Equal(HelloAction.Tunnel, ServerNameDecision.OnClientClosed("PING\r\n"u8.ToArray(), PeekLimit).Action);
+    }
+
+    [Fact]
+    public void A_client_closing_inside_its_hello_closes_the_tunnel_the_part_cannot_be_checked()
+    {
+        var hello = Hello(ServerName("fronted.example.org"));
+        var decision = ServerNameDecision.OnClientClosed(hello[..20], PeekLimit);
+        Assert.Equal(new HelloDecision(HelloAction.Close, Problem: "client closed before its ClientHello was complete"), decision);
+    }
+
+    [Fact]
+    public void An_SNI_that_is_the_CONNECT_IP_literal_keeps_the_CONNECT_verdict_as_no_SNI()
+    {
+        Assert.Equal(HelloAction.Tunnel, OnBytes(Hello(ServerName("127.0.0.1")), connectHost: "127.0.0.1").Action);
+    }
+
+    [Fact]
+    public void An_SNI_that_is_the_CONNECT_IPv6_address_spelled_otherwise_keeps_the_CONNECT_verdict()
+    {
+        Assert.Equal(HelloAction.Tunnel, OnBytes(Hello(ServerName("0:0:0:0:0:0:0:1")), connectHost: "::1").Action);
+    }
+
+    [Fact]
+    public void An_IP_literal_SNI_naming_another_address_is_judged_as_that_address()
+    {
+        Assert.Equal(new HelloDecision(HelloAction.JudgeServerName, "10.9.9.9"), OnBytes(Hello(ServerName("10.9.9.9")), connectHost: "127.0.0.1"));
+    }
+
+    [Fact]
+    public void An_SNI_is_judged_in_canonical_form()
+    {
+        Assert.Equal(new HelloDecision(HelloAction.JudgeServerName, "fronted.example.org"), OnBytes(Hello(ServerName("Fronted.Example.ORG."))));
+    }
+
+    [Fact]
+    public void The_CONNECT_host_with_a_trailing_dot_in_the_SNI_keeps_the_CONNECT_verdict()
+    {
+        Assert.Equal(HelloAction.Tunnel, OnBytes(Hello(ServerName("api.example.com."))).Action);
     }
 
     [Fact]

@@ -93,6 +93,26 @@ public sealed class UpstreamPoolSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_pooled_connection_found_closed_before_use_is_not_counted_as_a_retry()
+    {
+        var firstClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = new RawUpstream(async (socket, _) =>
+        {
+            if (await socket.ReceiveAsync(new byte[4096], SocketFlags.None) == 0) return;
+            await socket.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"u8.ToArray(), SocketFlags.None);
+            socket.Shutdown(SocketShutdown.Both);
+            socket.Close();
+            firstClosed.TrySetResult();
+        });
+        var request = $"GET http://127.0.0.1:{upstream.Port}/ HTTP/1.1\r\nHost: 127.0.0.1:{upstream.Port}\r\nConnection: close\r\n\r\n";
+        Assert.StartsWith("HTTP/1.1 200", await _proxy.SendRawAsync(request));
+        await firstClosed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.StartsWith("HTTP/1.1 200", await _proxy.SendRawAsync(request));
+        // upstream_retries_total counts requests sent again (issue 12); this one was sent once, on a fresh connection.
+        Assert.Equal(0, _proxy.Node.Metrics.Retries);
+    }
+
+    [Fact]
     public async Task A_POST_that_fails_after_its_bytes_were_written_gets_502_and_is_never_sent_twice()
     {
         var posts = 0;
