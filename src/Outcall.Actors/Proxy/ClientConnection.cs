@@ -88,6 +88,8 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     private sealed record OpenTunnel(RunningTunnel Running, TunnelTraffic Traffic);
 
     private readonly Socket _client;
+    /// <summary>What requests are read from and responses written to: the socket, or the decrypted session of an intercepted tunnel.</summary>
+    private ByteChannel _clientChannel;
     private readonly ProxyServices _services;
     private readonly ProxySettings _settings;
     private readonly string _clientIp;
@@ -117,6 +119,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     public ClientConnection(Socket client, ProxyServices services)
     {
         _client = client;
+        _clientChannel = new SocketChannel(client);
         _services = services;
         _settings = services.Settings;
         var clientAddress = ((IPEndPoint)client.RemoteEndPoint!).Address;
@@ -432,7 +435,8 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     private void StartExchange(JudgedRequest request, UpstreamLease lease, IReadOnlyList<IPEndPoint> checkedEndpoints)
     {
         var head = request.Head;
-        HttpExchange.RunAsync(_client, _clientBuffer, lease.Socket, lease.Buffer, head, _settings, _clientIp, lease.MayResend(head.Method), _lifetime.Token)
+        HttpExchange.RunAsync(_clientChannel, _clientBuffer, lease.Channel, lease.Buffer, head, _settings, _clientIp, lease.MayResend(head.Method), _lifetime.Token,
+                tiedToUpstream: lease.IsSecured)
             .PipeTo(Self, success: o => new ExchangeDone(o),
                 failure: e => new ExchangeDone(new ExchangeOutcome(ExchangeEnd.Aborted, false, false, 0, ProxyError.UpstreamConnectionFailed, 0, 0, e.GetType().Name)));
         Become(Exchanging(request, lease, checkedEndpoints));
@@ -613,8 +617,8 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
 
     private void Respond(byte[] response, bool close)
     {
-        _client.SendAsync(response, SocketFlags.None, _lifetime.Token).AsTask()
-            .PipeTo(Self, success: _ => ResponseWritten.Instance, failure: e => new ClientWriteFailed(e));
+        _clientChannel.SendAsync(response, _lifetime.Token).AsTask()
+            .PipeTo(Self, success: () => ResponseWritten.Instance, failure: e => new ClientWriteFailed(e));
         Become(Responding(close));
     }
 
@@ -641,7 +645,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     {
         if (_readPending) return;
         _readPending = true;
-        _clientBuffer.FillAsync(_client, token).AsTask()
+        _clientBuffer.FillAsync(_clientChannel, token).AsTask()
             .PipeTo(Self, success: n => new ClientRead(n), failure: e => new ClientReadFailed(e));
     }
 }
