@@ -110,16 +110,7 @@ public static class CaFiles
     /// <summary>The certificate alone, checked to be a CA valid at <paramref name="now"/> (what `ca status` and `ca bundle` read).</summary>
     public static X509Certificate2 ReadCertificate(string certificatePath, DateTimeOffset now)
     {
-        var bytes = ReadSmallFile(certificatePath, "CA certificate");
-        X509Certificate2 certificate;
-        try
-        {
-            certificate = X509Certificate2.CreateFromPem(Encoding.ASCII.GetString(bytes));
-        }
-        catch (CryptographicException)
-        {
-            throw new CaFileException($"{certificatePath} is not a PEM certificate");
-        }
+        var certificate = ParseCertificate(certificatePath);
         try
         {
             CheckIsValidCa(certificate, certificatePath, now);
@@ -129,6 +120,20 @@ public static class CaFiles
         {
             certificate.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>The first certificate in a PEM file, unchecked (what `ca status` shows even of a CA it would refuse).</summary>
+    public static X509Certificate2 ParseCertificate(string certificatePath)
+    {
+        var bytes = ReadSmallFile(certificatePath, "CA certificate");
+        try
+        {
+            return X509Certificate2.CreateFromPem(Encoding.ASCII.GetString(bytes));
+        }
+        catch (CryptographicException)
+        {
+            throw new CaFileException($"{certificatePath} is not a PEM certificate");
         }
     }
 

@@ -16,7 +16,7 @@ internal static class RuleFileParser
     internal const int DefaultPriority = 100;
     private const int MaxIdLength = 128;
 
-    public static RuleFileSource Parse(string file, string text, LoadDiagnostics diagnostics)
+    public static RuleFileSource Parse(string file, string text, RuleLoadOptions options, LoadDiagnostics diagnostics)
     {
         var empty = new RuleFileSource([], []);
         if (!PreScan(file, text, diagnostics)) return empty;
@@ -48,7 +48,7 @@ internal static class RuleFileParser
             diagnostics.Error(file, (int)node.Start.Line, (int)node.Start.Column, null, "the top level must be a mapping with version, definitions and rules");
             return empty;
         }
-        return new Reader(file, text, diagnostics).ReadFile(root);
+        return new Reader(file, text, options, diagnostics).ReadFile(root);
     }
 
     /// <summary>
@@ -87,7 +87,7 @@ internal static class RuleFileParser
         }
     }
 
-    private sealed class Reader(string file, string text, LoadDiagnostics diagnostics)
+    private sealed class Reader(string file, string text, RuleLoadOptions options, LoadDiagnostics diagnostics)
     {
         private readonly string[] _lines = text.Replace("\r\n", "\n").Split('\n');
 
@@ -175,6 +175,7 @@ internal static class RuleFileParser
             var priority = DefaultPriority;
             var log = false;
             var allowPrivateIps = false;
+            var mode = EgressMode.Proxy;
             string? description = null;
 
             // The id first, so every other error about this rule can name it.
@@ -208,7 +209,7 @@ internal static class RuleFileParser
                         break;
                     case "egress":
                         egress = value;
-                        allowPrivateIps = ReadEgress(value, id);
+                        (allowPrivateIps, mode) = ReadEgress(value, id);
                         break;
                     case var other:
                         Error(keyNode, id, $"unknown rule key {LoadDiagnostics.Quote(other)} (expected id, condition, action, priority, log, description, egress)");
@@ -224,7 +225,8 @@ internal static class RuleFileParser
             return new RuleSource(
                 id, (int)rule.Start.Line, (int)rule.Start.Column, action ?? RuleAction.Block, priority, log, description,
                 allowPrivateIps,
-                condition is { Value: { } conditionText } ? new RuleCondition(conditionText, (int)condition.Start.Line, ConditionSourceMap.For(condition, conditionText, _lines)) : null);
+                condition is { Value: { } conditionText } ? new RuleCondition(conditionText, (int)condition.Start.Line, ConditionSourceMap.For(condition, conditionText, _lines)) : null,
+                mode);
         }
 
         private static bool HasKey(YamlMappingNode mapping, string key) =>
@@ -261,16 +263,17 @@ internal static class RuleFileParser
             }
         }
 
-        /// <summary>The private-address opt-in (FR-026); false after reporting an error.</summary>
-        private bool ReadEgress(YamlNode node, string? id)
+        /// <summary>The private-address opt-in (FR-026) and the egress mode (S011-FR-003); the defaults after reporting an error.</summary>
+        private (bool AllowPrivateIps, EgressMode Mode) ReadEgress(YamlNode node, string? id)
         {
-            if (IsNull(node)) return false;
+            if (IsNull(node)) return (false, EgressMode.Proxy);
             if (node is not YamlMappingNode mapping)
             {
                 Error(node, id, "'egress' must be a mapping");
-                return false;
+                return (false, EgressMode.Proxy);
             }
             var allowPrivateIps = false;
+            var mode = EgressMode.Proxy;
             foreach (var (keyNode, value) in mapping.Children)
             {
                 switch (KeyName(keyNode))
@@ -280,12 +283,34 @@ internal static class RuleFileParser
                         if (ReadBool(value) is { } flag) allowPrivateIps = flag;
                         else Error(value, id, "'allow_private_ips' must be true or false");
                         break;
+                    case "mode":
+                        mode = ReadMode(value, id);
+                        break;
                     case var other:
-                        Error(keyNode, id, $"unknown egress key {LoadDiagnostics.Quote(other)} (expected allow_private_ips)");
+                        Error(keyNode, id, $"unknown egress key {LoadDiagnostics.Quote(other)} (expected mode, allow_private_ips)");
                         break;
                 }
             }
-            return allowPrivateIps;
+            return (allowPrivateIps, mode);
+        }
+
+        /// <summary>proxy or intercept; intercept only where the node has a CA to sign with (S011-FR-004).</summary>
+        private EgressMode ReadMode(YamlNode value, string? id)
+        {
+            switch ((value as YamlScalarNode)?.Value)
+            {
+                case "proxy": return EgressMode.Proxy;
+                case "intercept":
+                    if (!options.CaConfigured)
+                        Error(value, id, "egress mode 'intercept' needs a CA: set outcall.intercept.ca-cert and ca-key (see `outcall ca init`)");
+                    return EgressMode.Intercept;
+                case { } other when value is YamlScalarNode && !IsNull(value):
+                    Error(value, id, $"unknown egress mode {LoadDiagnostics.Quote(other)} (expected proxy or intercept)");
+                    return EgressMode.Proxy;
+                default:
+                    Error(value, id, "'mode' must be proxy or intercept");
+                    return EgressMode.Proxy;
+            }
         }
 
         private static bool? ReadBool(YamlNode node) => node is YamlScalarNode { Style: ScalarStyle.Plain } scalar

@@ -30,7 +30,7 @@ public sealed class RuleSet
         {
             var rule = orderedRules[i];
             _matchEvaluations[i] = new RuleEvaluation(
-                new Verdict(rule.Action, rule.Id, rule.File, $"rule {rule.Id}", rule.Log, rule.AllowPrivateIps),
+                new Verdict(rule.Action, rule.Id, rule.File, $"rule {rule.Id}", rule.Log, rule.AllowPrivateIps, rule.Mode),
                 NoWarnings);
         }
     }

@@ -19,12 +19,17 @@ public static class RuleSetLoader
     /// Every problem in every file is reported; the set is returned only when there are none.
     /// A missing or empty directory is a valid, empty set, which blocks everything (S003).
     /// </summary>
-    public static RuleLoadResult Load(string directory)
+    public static RuleLoadResult Load(string directory) => Load(directory, RuleLoadOptions.Default);
+
+    /// <inheritdoc cref="Load(string)"/>
+    /// <param name="options">Whether this node has a CA, without which an intercept rule is an error (S011-FR-004).</param>
+    public static RuleLoadResult Load(string directory, RuleLoadOptions options)
     {
         ArgumentNullException.ThrowIfNull(directory);
+        ArgumentNullException.ThrowIfNull(options);
         var diagnostics = new LoadDiagnostics();
         var names = ListRuleFiles(directory, diagnostics);
-        return Compile(names, name => ReadText(directory, name, diagnostics), directory, diagnostics);
+        return Compile(names, name => ReadText(directory, name, diagnostics), directory, options, diagnostics);
     }
 
     /// <summary>
@@ -33,8 +38,13 @@ public static class RuleSetLoader
     /// untrusted input: names that are not plain *.yaml / *.yml names, duplicates and oversized files are
     /// reported as errors, never thrown. <paramref name="origin"/> is recorded as the set's directory.
     /// </summary>
-    public static RuleLoadResult LoadSources(IReadOnlyList<RuleFile> files, string origin)
+    public static RuleLoadResult LoadSources(IReadOnlyList<RuleFile> files, string origin) => LoadSources(files, origin, RuleLoadOptions.Default);
+
+    /// <inheritdoc cref="LoadSources(IReadOnlyList{RuleFile}, string)"/>
+    /// <param name="options">This node's options: a set replicated from a node with a CA is refused by one without.</param>
+    public static RuleLoadResult LoadSources(IReadOnlyList<RuleFile> files, string origin, RuleLoadOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(origin);
         var diagnostics = new LoadDiagnostics();
@@ -52,11 +62,11 @@ public static class RuleSetLoader
             }
         }
         var names = contents.Keys.Order(StringComparer.Ordinal).ToList();
-        return Compile(names, name => CheckSize(name, contents[name], diagnostics), origin, diagnostics);
+        return Compile(names, name => CheckSize(name, contents[name], diagnostics), origin, options, diagnostics);
     }
 
     /// <summary>Parses, expands and compiles the named files in order; <paramref name="read"/> gives each file's text or null after reporting why not.</summary>
-    private static RuleLoadResult Compile(IReadOnlyList<string> names, Func<string, string?> read, string origin, LoadDiagnostics diagnostics)
+    private static RuleLoadResult Compile(IReadOnlyList<string> names, Func<string, string?> read, string origin, RuleLoadOptions options, LoadDiagnostics diagnostics)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var sources = new List<RuleFile>(names.Count);
@@ -71,7 +81,7 @@ public static class RuleSetLoader
             AppendToHash(hash, name, content);
             sources.Add(new RuleFile(name, content));
             var text = content.Length > 0 && content[0] == '\uFEFF' ? content[1..] : content;
-            var source = RuleFileParser.Parse(name, text, diagnostics);
+            var source = RuleFileParser.Parse(name, text, options, diagnostics);
             var expander = new DefinitionExpander(name, source.Definitions, diagnostics);
             for (var position = 0; position < source.Rules.Count; position++)
             {
@@ -220,6 +230,6 @@ public static class RuleSetLoader
 
         return new CompiledRule(
             rule.Id, file, rule.Line, rule.Action, rule.Priority, rule.Log, rule.Description,
-            rule.AllowPrivateIps, condition.Text, expanded.Text, program);
+            rule.AllowPrivateIps, condition.Text, expanded.Text, program, rule.Mode);
     }
 }

@@ -12,7 +12,7 @@ internal sealed record DefinitionSource(string Name, string Fragment, int Line, 
 /// </summary>
 internal sealed record RuleSource(
     string Id, int Line, int Column, RuleAction Action, int Priority, bool Log, string? Description,
-    bool AllowPrivateIps, RuleCondition? Condition);
+    bool AllowPrivateIps, RuleCondition? Condition, EgressMode Mode = EgressMode.Proxy);
 
 /// <summary>A condition's text and where it sits in the file.</summary>
 internal sealed record RuleCondition(string Text, int Line, ConditionSourceMap Map);

@@ -8,7 +8,8 @@ namespace Outcall.Rules;
 public enum RuleAction { Allow, Block }
 
 /// <summary>The answer for one request: what to do, which rule said so, and why (IF-004 reason).</summary>
-public sealed record Verdict(RuleAction Decision, string? RuleId, string? File, string Reason, bool Logged, bool AllowPrivateIps)
+/// <param name="Mode">For an allowed CONNECT: tunnel it, or intercept it (issue 14).</param>
+public sealed record Verdict(RuleAction Decision, string? RuleId, string? File, string Reason, bool Logged, bool AllowPrivateIps, EgressMode Mode = EgressMode.Proxy)
 {
     public bool IsAllowed => Decision == RuleAction.Allow;
     /// <summary>EC-008: what every failure to judge turns into. Never configurable.</summary>
@@ -94,7 +95,7 @@ public sealed record RuleLoadWarning(string File, int Line, string Message)
 /// <summary>One rule as loaded: its source condition (definitions expanded) and compiled program.</summary>
 public sealed record CompiledRule(
     string Id, string File, int Line, RuleAction Action, int Priority, bool Log, string? Description,
-    bool AllowPrivateIps, string Condition, string ExpandedCondition, CelProgram Program);
+    bool AllowPrivateIps, string Condition, string ExpandedCondition, CelProgram Program, EgressMode Mode = EgressMode.Proxy);
 
 // RuleSet lives in RuleSet.cs.
 

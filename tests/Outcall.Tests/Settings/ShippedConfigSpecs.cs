@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using Outcall.Host;
+using Outcall.Intercept;
 using Outcall.Proxy;
 using Outcall.Rules;
 using Outcall.Upstream;
@@ -67,5 +68,6 @@ public sealed class ShippedConfigSpecs
         Assert.Equal(RulesSettings.Create(defaults), RulesSettings.Create(shipped));
         Assert.Equal(LogSettings.Create(defaults), LogSettings.Create(shipped));
         Assert.Equal(UpstreamPoolSettings.Create(defaults), UpstreamPoolSettings.Create(shipped));
+        Assert.Equal(InterceptSettings.Create(defaults), InterceptSettings.Create(shipped));
     }
 }
