@@ -15,6 +15,7 @@ using Microsoft.Extensions.Hosting;
 using Outcall.Cluster;
 using Outcall.Egress;
 using Outcall.Host.Admin;
+using Outcall.Intercept;
 using Outcall.Proxy;
 using Outcall.Rules;
 using Outcall.Telemetry;
@@ -80,7 +81,11 @@ public sealed class OutcallNode : IAsyncDisposable
         var (proxySettings, rulesSettings, logSettings, adminSettings, clusterSettings) =
             (settings.Proxy, settings.Rules, settings.Log, settings.Admin, settings.Cluster);
 
-        var load = RuleSetLoader.Load(rulesSettings.Directory);
+        // Issue 14: interception and secrets come from settings alone; intercept rules load only with a CA.
+        var interceptSettings = InterceptSettings.Create(config);
+        var secrets = SecretsSettings.Create(config);
+        var ruleLoadOptions = new RuleLoadOptions(interceptSettings.CaConfigured);
+        var load = RuleSetLoader.Load(rulesSettings.Directory, ruleLoadOptions);
         if (!load.Succeeded)
             throw new StartupException($"rules in {rulesSettings.Directory} have {load.Errors.Count} error(s):{Environment.NewLine}" +
                                        string.Join(Environment.NewLine, load.Errors.Select(e => "  " + e)));
@@ -120,7 +125,7 @@ public sealed class OutcallNode : IAsyncDisposable
             if (clusterSettings.Enabled) AddClustering(akka, clusterSettings);
             akka.WithActors((system, registry) =>
             {
-                engine = system.ActorOf(Rules.RuleEngine.PropsSupervised(active, rulesSettings, metrics: metrics), "rules");
+                engine = system.ActorOf(Rules.RuleEngine.PropsSupervised(active, rulesSettings, dir => RuleSetLoader.Load(dir, ruleLoadOptions), metrics), "rules");
                 registry.Register<Rules.RuleEngine>(engine);
                 if (clusterSettings.Enabled)
                 {
@@ -138,7 +143,11 @@ public sealed class OutcallNode : IAsyncDisposable
                 // blocks there and the pool grows one thread at a time: 50 concurrent CONNECTs to a fresh node stalled ~9 s.
                 system.Scheduler.Advanced.ScheduleOnce(TimeSpan.Zero, static () => { });
                 var services = new ProxyServices(proxySettings, engine, rulesSettings.AskTimeout, guard, settings.Agents, metrics, pool,
-                    new TunnelGraph(proxySettings.IdleTimeout, system.Materializer(namePrefix: "tunnel")));
+                    new TunnelGraph(proxySettings.IdleTimeout, system.Materializer(namePrefix: "tunnel")))
+                {
+                    Interception = InterceptServices.Create(interceptSettings, proxySettings.ConnectTimeout, Logging.GetLogger(system, "Outcall.Intercept")),
+                    Secrets = secrets,
+                };
                 listener = system.ActorOf(ProxyListener.Props(listenSocket, services), "proxy");
                 registry.Register<ProxyListener>(listener);
                 var proxy = listener;

@@ -1,9 +1,12 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using Akka.Actor;
+using Akka.Streams;
 using Akka.Event;
 using Outcall.Egress;
 using Outcall.Http;
+using Outcall.Intercept;
 using Outcall.Rules;
 using Outcall.Telemetry;
 using Outcall.Tls;
@@ -40,6 +43,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     private sealed record Connected(UpstreamConnection Connection) : IDeadLetterSuppression;
     private sealed record ExchangeDone(ExchangeOutcome Outcome) : IDeadLetterSuppression;
     private sealed record TunnelEnded(Exception? Cause) : IDeadLetterSuppression;
+    private sealed record InterceptOpened(InterceptOutcome Outcome) : IDeadLetterSuppression;
 
     private sealed record ResponseWritten : IDeadLetterSuppression
     {
@@ -85,7 +89,15 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         private HelloTimedOut() { }
     }
 
-    private sealed record OpenTunnel(RunningTunnel Running, TunnelTraffic Traffic);
+    /// <param name="KillSwitch">A socket tunnel's; null for the relay inside an intercepted tunnel, which ends with the lifetime token.</param>
+    private sealed record OpenTunnel(UniqueKillSwitch? KillSwitch, Task Completion, TunnelTraffic Traffic);
+
+    /// <summary>
+    /// An intercepted tunnel (issue 14): every request read from the client's decrypted session is judged and
+    /// relayed over <paramref name="Lease"/>, the verified TLS session to the tunnel's checked address.
+    /// </summary>
+    /// <param name="Host">The name the tunnel was judged by and the upstream proved (the SNI, else the CONNECT host).</param>
+    private sealed record InterceptedTunnel(string Host, int Port, UpstreamLease Lease);
 
     private readonly Socket _client;
     /// <summary>What requests are read from and responses written to: the socket, or the decrypted session of an intercepted tunnel.</summary>
@@ -103,6 +115,9 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     // What PostStop must release: each is set while held and cleared when handed on.
     private UpstreamLease? _upstream;
     private OpenTunnel? _tunnel;
+    /// <summary>The client's TLS session once a tunnel is intercepted; every later request is read from it.</summary>
+    private SslStream? _clientTls;
+    private InterceptedTunnel? _intercepted;
 
     /// <summary>
     /// A CONNECT the rules allowed whose count waits for its SNI: a tunnel refused for its SNI is counted once,
@@ -150,9 +165,10 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
             Metrics.AddBytes(tunnel.Traffic.BytesUp, tunnel.Traffic.BytesDown);
             // Only a tunnel still running is aborted: aborting a finished one faults a task nobody observes, which costs
             // the finalizer thread an exception message per connection.
-            if (!tunnel.Running.Completion.IsCompleted) tunnel.Running.KillSwitch.Abort(new OperationCanceledException("connection closed"));
+            if (!tunnel.Completion.IsCompleted) tunnel.KillSwitch?.Abort(new OperationCanceledException("connection closed"));
         }
         _lifetime.Cancel();
+        _clientTls?.Dispose();
         _client.Dispose();
         _upstream?.Dispose();
         _clientBuffer.Dispose();
@@ -254,6 +270,11 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
 
     private void OnRequest(RequestHead head)
     {
+        if (_intercepted is { } tunnel)
+        {
+            OnInterceptedRequest(tunnel, head);
+            return;
+        }
         var admission = Admission.Decide(head, _agent, _services.Agents.RequireKnownAgent);
         switch (admission.Action)
         {
@@ -271,6 +292,20 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
             Block(request, AuditEvent.Blocked(request, admission.Reason, null), admission.BlockReason);
             return;
         }
+        AskVerdict(request.Context);
+        Become(AwaitingVerdict(request));
+    }
+
+    /// <summary>A request read inside an intercepted tunnel: bound to the tunnel's host, then judged by the whole rule set.</summary>
+    private void OnInterceptedRequest(InterceptedTunnel tunnel, RequestHead head)
+    {
+        var bound = InterceptedRequest.Bind(head, tunnel.Host, tunnel.Port);
+        if (bound.Head is null)
+        {
+            RefuseMalformed(bound.Status, bound.Reason);
+            return;
+        }
+        var request = JudgedRequest.Admit(bound.Head, _clientIp, _agent);
         AskVerdict(request.Context);
         Become(AwaitingVerdict(request));
     }
@@ -299,6 +334,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
             Block(request, AuditEvent.Of(request, verdict), reason);
             return;
         }
+        if (!_services.Secrets.IsEmpty && !TryPutSecrets(ref request, verdict)) return;
         if (MaxForwardsAnswer.AnswersLocally(request.Head))
         {
             // RFC 9110 §7.6.2: the proxy is the final recipient; nothing is dialled. An unread body ends the connection.
@@ -308,7 +344,33 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
             Respond(MaxForwardsAnswer.Response(head, close), close);
             return;
         }
+        if (_intercepted is { } tunnel)
+        {
+            // The tunnel's destination was checked and its upstream verified when it opened.
+            Allowed(request, verdict);
+            StartExchange(request, tunnel.Lease, []);
+            return;
+        }
+        if (request.IsConnect) request = request with { Egress = verdict.Mode };
         CheckDestination(request, verdict);
+    }
+
+    /// <summary>
+    /// Secrets for placeholders (issue 14), after the verdict so rules saw only placeholders: put in for a bound host
+    /// over verified TLS (or plain HTTP where allowed), else the request is refused, 403 at warning.
+    /// </summary>
+    private bool TryPutSecrets(ref JudgedRequest request, Verdict verdict)
+    {
+        var head = request.Head;
+        var carrier = _intercepted is not null ? SecretCarrier.VerifiedTls : request.IsConnect ? SecretCarrier.Opaque : SecretCarrier.Plaintext;
+        var result = SecretSubstitution.Apply(_services.Secrets, head.Headers, head.Method, head.Host, carrier);
+        if (result.Refusal is { } refusal)
+        {
+            Block(request, AuditEvent.Blocked(request, refusal, verdict), BlockReason.Destination);
+            return false;
+        }
+        if (!ReferenceEquals(result.Headers, head.Headers)) request = request with { Head = InterceptedRequest.WithHeaders(head, result.Headers) };
+        return true;
     }
 
     /// <summary>SC-007 / FR-013: one audit event per refused request, at warning; then the IF-004 response.</summary>
@@ -454,6 +516,9 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         _log.ExchangeEnded(request, outcome);
         switch (outcome.End)
         {
+            case ExchangeEnd.Upgraded when lease.IsSecured:
+                StartSessionRelay(request, lease);
+                return;
             case ExchangeEnd.Upgraded:
                 StartTunnel(request, lease, _clientBuffer.TakeAll(), lease.Buffer.TakeAll());
                 return;
@@ -468,6 +533,13 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
                 _log.ExchangeAborted(request.Head, outcome.Problem);
                 Context.Stop(Self);
                 return;
+        }
+        if (lease.IsSecured)
+        {
+            // An intercepted tunnel has this one upstream session: the client's connection ends with it.
+            if (!outcome.UpstreamReusable || !outcome.ClientKeepAlive || _draining) CloseClient();
+            else WaitForHead(keepAliveWait: true);
+            return;
         }
         Release(lease, outcome.UpstreamReusable);
         if (!outcome.ClientKeepAlive || _draining)
@@ -554,6 +626,9 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         Timers.Cancel(HelloTimer.Key);
         switch (decision)
         {
+            case { Action: HelloAction.Tunnel } when Intercepts(request):
+                StartInterception(request, lease);
+                return;
             case { Action: HelloAction.Tunnel }:
                 StartTunnel(request, lease, _clientBuffer.TakeAll(), []);
                 return;
@@ -587,14 +662,66 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
             Context.Stop(Self);
             return;
         }
-        StartTunnel(request, lease, _clientBuffer.TakeAll(), []);
+        var byName = request with { Egress = verdict.Mode };
+        if (Intercepts(byName)) StartInterception(byName, lease);
+        else StartTunnel(byName, lease, _clientBuffer.TakeAll(), []);
+    }
+
+    // ---- interception: the client's TLS ended with a leaf, a verified session upstream, every request judged ----
+
+    /// <summary>Only on a node with a CA (S011-FR-022) and when the deciding allow rule says <c>mode: intercept</c>.</summary>
+    private bool Intercepts(JudgedRequest request) => request.Egress == EgressMode.Intercept && _services.Interception is not null;
+
+    private void StartInterception(JudgedRequest request, UpstreamLease lease)
+    {
+        var name = LeafMinter.Normalize(request.Context.NetworkHostname);
+        InterceptHandshake.OpenAsync(_services.Interception!, _client, _clientBuffer.TakeAll(), lease.Socket, name, _lifetime.Token)
+            .PipeTo(Self, success: o => new InterceptOpened(o),
+                failure: e => new InterceptOpened(new InterceptOutcome(null, InterceptFailureReason.ClientHandshakeFailed, e.GetType().Name)));
+        Become(OpeningInterception(request, lease, name));
+    }
+
+    private UntypedReceive OpeningInterception(JudgedRequest request, UpstreamLease lease, string name) => message =>
+    {
+        if (message is InterceptOpened opened) OnInterceptOpened(request, lease, name, opened.Outcome);
+        else WhileBusy(message);
+    };
+
+    private void OnInterceptOpened(JudgedRequest request, UpstreamLease lease, string name, InterceptOutcome outcome)
+    {
+        if (outcome.Session is not { } session)
+        {
+            // Closed, never carried on as an unverified or uninspected tunnel.
+            _log.InterceptFailed(request.Head, name, outcome.Reason, outcome.Detail);
+            Context.Stop(Self);
+            return;
+        }
+        CountAllowedConnect();
+        _clientTls = session.Client;
+        _clientChannel = new StreamChannel(session.Client);
+        lease.Secure(session.Upstream);
+        _intercepted = new InterceptedTunnel(name, request.Head.Port, lease);
+        _log.Intercepting(request.Head, name);
+        if (_draining) CloseClient();
+        else WaitForHead(keepAliveWait: true);
+    }
+
+    /// <summary>A WebSocket (or other 101) inside an intercepted tunnel: both decrypted sessions relayed, uninspected (S011-EC-007).</summary>
+    private void StartSessionRelay(JudgedRequest request, UpstreamLease lease)
+    {
+        var traffic = new TunnelTraffic();
+        var relay = SessionRelay.RunAsync(_clientChannel, _clientBuffer.TakeAll(), lease.Channel, lease.Buffer.TakeAll(), _settings.IdleTimeout, traffic, _lifetime.Token);
+        _tunnel = new OpenTunnel(null, relay, traffic);
+        Metrics.TunnelOpened();
+        relay.PipeTo(Self, success: () => new TunnelEnded(null), failure: e => new TunnelEnded(e));
+        Become(Tunnelling(request, traffic));
     }
 
     private void StartTunnel(JudgedRequest request, UpstreamLease lease, byte[] clientPrefix, byte[] upstreamPrefix)
     {
         var traffic = new TunnelTraffic();
         var running = _services.Tunnels.Run(_client, clientPrefix, lease.Socket, upstreamPrefix, traffic);
-        _tunnel = new OpenTunnel(running, traffic);
+        _tunnel = new OpenTunnel(running.KillSwitch, running.Completion, traffic);
         Metrics.TunnelOpened();
         CountAllowedConnect();
         running.Completion.PipeTo(Self, success: () => new TunnelEnded(null), failure: e => new TunnelEnded(e));
@@ -617,9 +744,22 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
 
     private void Respond(byte[] response, bool close)
     {
-        _clientChannel.SendAsync(response, _lifetime.Token).AsTask()
-            .PipeTo(Self, success: () => ResponseWritten.Instance, failure: e => new ClientWriteFailed(e));
+        WriteAsync(response, close).PipeTo(Self, success: () => ResponseWritten.Instance, failure: e => new ClientWriteFailed(e));
         Become(Responding(close));
+    }
+
+    /// <summary>Ends the client's connection after a complete exchange: inside TLS with a close_notify first.</summary>
+    private void CloseClient()
+    {
+        WriteAsync([], close: true).PipeTo(Self, success: () => ResponseWritten.Instance, failure: e => new ClientWriteFailed(e));
+        Become(Responding(close: true));
+    }
+
+    private async Task WriteAsync(byte[] response, bool close)
+    {
+        if (response.Length > 0) await _clientChannel.SendAsync(response, _lifetime.Token).ConfigureAwait(false);
+        // Inside an intercepted tunnel the client learns of a deliberate end from TLS (close_notify), not a bare FIN.
+        if (close) await _clientChannel.CloseOutputAsync().ConfigureAwait(false);
     }
 
     private UntypedReceive Responding(bool close) => message =>

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Outcall.Egress;
+using Outcall.Intercept;
 using Outcall.Telemetry;
 using Outcall.Tunnels;
 using Outcall.Upstream;
@@ -17,4 +18,11 @@ public sealed record ProxyServices(
     AgentDirectory Agents,
     ProxyMetrics Metrics,
     UpstreamPool Pool,
-    TunnelGraph Tunnels);
+    TunnelGraph Tunnels)
+{
+    /// <summary>TLS interception (issue 14); null on a node without a CA, where no tunnel is ever intercepted (S011-FR-022).</summary>
+    public InterceptServices? Interception { get; init; }
+
+    /// <summary>The secrets placeholders stand for (issue 14); none by default, and then requests pass unscanned.</summary>
+    public SecretsSettings Secrets { get; init; } = SecretsSettings.None;
+}

@@ -63,6 +63,7 @@ public static class EvaluationContextJson
             HttpHost = Text("http.host", ""),
             HttpHeaders = Map("http.headers", lowercaseKeys: true),
             HttpBodySize = Integer("http.body_size"),
+            HttpScheme = Text("http.scheme", ""),
             AgentName = Text("agent.name", ""),
             DnsQuery = Text("dns.query", ""),
             DnsType = Text("dns.type", ""),

@@ -43,6 +43,8 @@ public sealed class EvaluationContext : ICelActivation
     /// <summary>Header names lowercased; repeated fields joined with ", ".</summary>
     public IReadOnlyDictionary<string, string> HttpHeaders { get; init; } = EmptyMap;
     public long HttpBodySize { get => (long)_httpBodySize; init => _httpBodySize = value; }
+    /// <summary>"http" for a plain request, "https" inside an intercepted tunnel, "" for a CONNECT (issue 14).</summary>
+    public string HttpScheme { get; init; } = "";
     public string AgentName { get; init; } = "";
     public string DnsQuery { get; init; } = "";
     public string DnsType { get; init; } = "";
@@ -66,6 +68,7 @@ public sealed class EvaluationContext : ICelActivation
         new("docker.container_id", CelType.String), new("docker.container_name", CelType.String),
         new("docker.image", CelType.String), new("docker.labels", CelType.MapOf(CelType.String, CelType.String)),
         new("run.id", CelType.String),
+        new("http.scheme", CelType.String),
     ]);
 
     public const int HostnameSlot = 0;
@@ -75,7 +78,7 @@ public sealed class EvaluationContext : ICelActivation
         0 => NetworkHostname, 1 => NetworkIp, 2 => _networkPort, 3 => NetworkProtocol,
         4 => HttpMethod, 5 => HttpPath, 6 => HttpHost, 7 => HttpHeaders, 8 => _httpBodySize,
         9 => AgentName, 10 => DnsQuery, 11 => DnsType, 12 => DockerContainerId, 13 => DockerContainerName,
-        14 => DockerImage, 15 => DockerLabels, 16 => RunId,
+        14 => DockerImage, 15 => DockerLabels, 16 => RunId, 17 => HttpScheme,
         _ => throw new ArgumentOutOfRangeException(nameof(slot)),
     };
 }
