@@ -1,6 +1,7 @@
 using Akka.Configuration;
 using Outcall.Cluster;
 using Outcall.Host.Admin;
+using Outcall.Intercept;
 using Outcall.Proxy;
 using Outcall.Rules;
 using Outcall.Upstream;
@@ -18,7 +19,8 @@ public sealed record NodeSettings(
     AgentDirectory Agents,
     UpstreamPoolSettings UpstreamPool,
     AdminSettings Admin,
-    ClusterSettings Cluster)
+    ClusterSettings Cluster,
+    InterceptSettings Intercept)
 {
     public static NodeSettings Create(Config config) => new(
         ProxySettings.Create(config),
@@ -27,5 +29,6 @@ public sealed record NodeSettings(
         AgentDirectory.Create(config),
         UpstreamPoolSettings.Create(config),
         AdminSettings.Create(config),
-        ClusterSettings.Create(config));
+        ClusterSettings.Create(config),
+        InterceptSettings.Create(config).CheckFiles());
 }
