@@ -2,7 +2,7 @@
 # Side-by-side benchmark: Outcall vs squid vs tinyproxy vs direct (no proxy), all on 127.0.0.1.
 # One command on a fresh Debian machine (root, or a user with sudo):   bench/run.sh
 # Knobs (environment): ROUNDS=3 DURATION=10 (s per wrk run) CHURN_SECONDS=5 IDLE_TUNNELS=10000
-#   LARGE_MB=512 SCENARIOS="small bulk churn idle" (a subset, for iterating) OUTCALL_BIN=path (another outcall build, for before/after) SKIP_INSTALL=1 (packages already there) SKIP_BUILD=1 (Release build already there)
+#   LARGE_MB=512 SCENARIOS="small bulk churn idle sse" (a subset, for iterating; sse: small GETs with 5 stuck event-stream subscribers vs none) OUTCALL_BIN=path (another outcall build, for before/after) SKIP_INSTALL=1 (packages already there) SKIP_BUILD=1 (Release build already there)
 # Prints a Markdown table of medians and saves it to bench/results/<date>.md. See docs/PERFORMANCE.md.
 set -euo pipefail
 
@@ -15,7 +15,7 @@ IDLE_TUNNELS=${IDLE_TUNNELS:-10000}
 TICKS=$(getconf CLK_TCK)
 LARGE_MB=${LARGE_MB:-512}
 PROXIES=(outcall squid tinyproxy)
-SCENARIOS=" ${SCENARIOS:-small bulk churn idle} "
+SCENARIOS=" ${SCENARIOS:-small bulk churn idle sse} "
 wanted() { [[ "$SCENARIOS" == *" $1 "* ]]; }
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -108,7 +108,7 @@ start() { # name port command...
 }
 
 start_all() {
-    for name in nginx nginx_tls squid tinyproxy outcall outcall_1000; do PORT[$name]=$(free_port); done
+    for name in nginx nginx_tls squid tinyproxy outcall outcall_1000 outcall_events outcall_events_admin; do PORT[$name]=$(free_port); done
     mkdir -p "$WORK/www" "$WORK/run"
     chmod 1777 "$WORK/run"
     chmod 755 "$WORK/www"
@@ -133,6 +133,12 @@ start_all() {
         --rules-dir "$WORK/rules-1" --config "$WORK/outcall.conf"
     start outcall_1000 "${PORT[outcall_1000]}" "$OUTCALL" --listen "127.0.0.1:${PORT[outcall_1000]}" \
         --rules-dir "$WORK/rules-1000" --config "$WORK/outcall.conf"
+    if wanted sse; then
+        # The same node with its admin listener on, for the event stream's subscribers.
+        { cat "$WORK/outcall.conf"; echo "outcall.admin.listen = \"127.0.0.1:${PORT[outcall_events_admin]}\""; } >"$WORK/outcall-events.conf"
+        start outcall_events "${PORT[outcall_events]}" "$OUTCALL" --listen "127.0.0.1:${PORT[outcall_events]}" \
+            --rules-dir "$WORK/rules-1" --config "$WORK/outcall-events.conf"
+    fi
 }
 
 record() { RESULT[$1|$2]="${RESULT[$1|$2]:-} $3"; }
@@ -203,6 +209,12 @@ churn() { # target
     log "tunnel set-up $target: $out"
 }
 
+stalled_subscribers() { # one side-by-side run: small GETs with no event-stream subscriber vs 5 that never read
+    SSE_RESULT=$("$LOADTOOLS" sse --proxy "127.0.0.1:${PORT[outcall_events]}" --admin "127.0.0.1:${PORT[outcall_events_admin]}" \
+        --target "http://127.0.0.1:${PORT[nginx]}/small" --subscribers 5 --connections "$CONNECTIONS" --seconds "$DURATION" --rounds "$ROUNDS")
+    log "stuck event subscribers: $SSE_RESULT"
+}
+
 idle_tunnels() { # proxy name; measured once per proxy, on a process that has only been warmed up
     local target=$1 out
     out=$("$LOADTOOLS" idle --proxy "127.0.0.1:${PORT[$target]}" --tunnels "$IDLE_TUNNELS" --pid "${PID[$target]}")
@@ -258,6 +270,10 @@ report() {
     echo "| 1 rule | $one | $(median "${RESULT[small_p50|outcall]:-}") | $(median "${RESULT[small_p99|outcall]:-}") | $(median "${RESULT[small_cpu|outcall]:-}") |"
     echo "| 1,000 rules | $thousand | $(median "${RESULT[small_p50_1000|outcall_1000]:-}") | $(median "${RESULT[small_p99_1000|outcall_1000]:-}") | $(median "${RESULT[small_cpu_1000|outcall_1000]:-}") |"
     echo
+    if [ -n "${SSE_RESULT:-}" ]; then
+        echo
+        echo "Event stream, 5 stuck subscribers vs none (small GETs, alternating rounds): $(sed 's/errors=.*//' <<<"$SSE_RESULT")"
+    fi
     echo "Cost of 1,000 rules: $(awk -v a="$one" -v b="$thousand" 'BEGIN { if (a + 0 == 0) print "-"; else printf "%.1f%%", (a - b) * 100 / a }') of small-GET throughput."
 }
 
@@ -290,6 +306,7 @@ main() {
         fi
         if wanted churn; then for t in direct "${PROXIES[@]}"; do churn "$t"; done; fi
     done
+    if wanted sse; then stalled_subscribers; fi
     mkdir -p "$HERE/results"
     local file
     file="$HERE/results/$(date +%Y-%m-%d-%H%M).md"

@@ -19,7 +19,7 @@ internal static class IdleTunnels
         var pid = options.Int("pid", 0);
         var settle = TimeSpan.FromSeconds(options.Int("settle-seconds", 3));
         var deadline = TimeSpan.FromSeconds(options.Int("seconds", 120));
-        await using var echo = new EchoServer();
+        await using var echo = EchoServer.Start();
         using var overall = new CancellationTokenSource(deadline);
 
         var before = ResidentKilobytes(pid);

@@ -22,6 +22,8 @@ internal sealed class Options
 
     public string Text(string key) => _values.TryGetValue(key, out var value) ? value : throw new ArgumentException($"--{key} is required");
 
+    public string TextOr(string key, string fallback) => _values.TryGetValue(key, out var value) ? value : fallback;
+
     public int Int(string key, int fallback) =>
         !_values.TryGetValue(key, out var value) ? fallback
         : int.TryParse(value, out var parsed) && parsed > 0 ? parsed : throw new ArgumentException($"--{key} must be a positive integer");

@@ -4,6 +4,7 @@ using Outcall.LoadTools;
 //   churn --proxy 127.0.0.1:P|direct --workers N --seconds T [--max-connections M]
 //   idle  --proxy 127.0.0.1:P --tunnels N --pid PID [--seconds T]
 //   rules --count N --out DIR
+//   sse   --proxy 127.0.0.1:P --admin 127.0.0.1:A [--subscribers 5] [--connections 20] [--seconds 5] [--rounds 3] [--target URL]
 // Results are printed as one line of key=value pairs for bench/run.sh to read.
 try
 {
@@ -13,6 +14,7 @@ try
         "churn" => await TunnelChurn.RunAsync(options),
         "idle" => await IdleTunnels.RunAsync(options),
         "rules" => RuleSetWriter.Run(options),
+        "sse" => await StalledSubscribers.RunAsync(options),
         _ => Usage(),
     };
 }
@@ -24,6 +26,6 @@ catch (ArgumentException e)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: loadtools churn|idle|rules [--key value]...");
+    Console.Error.WriteLine("usage: loadtools churn|idle|rules|sse [--key value]...");
     return 2;
 }

@@ -15,7 +15,7 @@ internal static class TunnelChurn
         var workers = options.Int("workers", 50);
         var duration = TimeSpan.FromSeconds(options.Int("seconds", 5));
         var budget = options.Int("max-connections", 1_000_000);
-        await using var echo = new EchoServer();
+        await using var echo = EchoServer.Start();
         var completed = 0L;
         var errors = 0L;
         var started = 0L;

@@ -15,6 +15,13 @@ public static class OutcallConfig
 
     public static Config Defaults => Reference.Value;
 
+    /// <summary>
+    /// <paramref name="config"/> over the defaults. An empty configuration over the defaults is the defaults
+    /// object itself, and Akka refuses a config as its own fallback: the defaults are returned as they are.
+    /// </summary>
+    public static Config WithDefaults(Config config) =>
+        ReferenceEquals(config, Defaults) ? config : config.WithFallback(Defaults);
+
     /// <summary>Reads a HOCON duration or fails naming the key.</summary>
     internal static TimeSpan PositiveDuration(Config config, string key)
     {

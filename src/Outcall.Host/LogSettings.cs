@@ -13,7 +13,7 @@ public sealed record LogSettings(string Format, LogEventLevel Level)
 {
     public static LogSettings Create(Config config)
     {
-        var section = config.WithFallback(OutcallConfig.Defaults).GetConfig("outcall.log");
+        var section = OutcallConfig.WithDefaults(config).GetConfig("outcall.log");
         var format = section.GetString("format");
         if (format is not ("text" or "json")) throw new ConfigurationException($"outcall.log.format must be text or json, got '{format}'");
         var level = section.GetString("level") switch

@@ -1,7 +1,9 @@
 using Akka.Configuration;
 using Outcall.Cluster;
+using Outcall.Events;
 using Outcall.Host.Admin;
 using Outcall.Intercept;
+using Outcall.Host.Telemetry;
 using Outcall.Proxy;
 using Outcall.Rules;
 using Outcall.Upstream;
@@ -20,6 +22,8 @@ public sealed record NodeSettings(
     UpstreamPoolSettings UpstreamPool,
     AdminSettings Admin,
     ClusterSettings Cluster,
+    TelemetrySettings Telemetry,
+    EventsSettings Events,
     InterceptSettings Intercept)
 {
     public static NodeSettings Create(Config config) => new(
@@ -30,5 +34,7 @@ public sealed record NodeSettings(
         UpstreamPoolSettings.Create(config),
         AdminSettings.Create(config),
         ClusterSettings.Create(config),
-        InterceptSettings.Create(config).CheckFiles());
+        TelemetrySettings.Create(config),
+        EventsSettings.Create(config),
+        InterceptSettings.Create(config));
 }

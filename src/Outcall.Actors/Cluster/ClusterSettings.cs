@@ -20,7 +20,7 @@ public sealed record ClusterSettings(
 
     public static ClusterSettings Create(Config config)
     {
-        var section = config.WithFallback(OutcallConfig.Defaults).GetConfig("outcall.cluster");
+        var section = OutcallConfig.WithDefaults(config).GetConfig("outcall.cluster");
         var hostname = section.GetString("hostname");
         if (string.IsNullOrWhiteSpace(hostname)) throw new ConfigurationException("outcall.cluster.hostname must not be empty");
         var port = section.GetInt("port");

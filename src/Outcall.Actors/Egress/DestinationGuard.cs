@@ -80,7 +80,7 @@ public sealed class DestinationGuard
         {
             if (IsProxyItself(address, port))
             {
-                return Forbidden("destination is the proxy itself");
+                return Forbidden("destination is the proxy itself") with { AddressClass = "the proxy itself" };
             }
 
             var category = AddressClassifier.Classify(address);
@@ -88,7 +88,7 @@ public sealed class DestinationGuard
             {
                 return Forbidden(isLiteral
                     ? $"destination {host} is {Describe(category)}"
-                    : $"destination {host} resolves to a non-public address ({Describe(category)})");
+                    : $"destination {host} resolves to a non-public address ({Describe(category)})") with { AddressClass = Describe(category) };
             }
 
             var endpoint = new IPEndPoint(address, port);

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using Outcall.Egress;
 
@@ -96,14 +95,7 @@ internal readonly record struct Authority(string Host, int Port, bool IsIPv6)
         return parts == 4;
     }
 
-    private static string? CanonicalIPv6(ReadOnlySpan<char> literal)
-    {
-        // Only hex digits, colons and dots: no zone id ("%eth0"), no IPvFuture ("v1.x").
-        if (literal.IsEmpty) return null;
-        foreach (var c in literal)
-            if (!(char.IsAsciiHexDigit(c) || c is ':' or '.')) return null;
-        if (!IPAddress.TryParse(literal, out var address) || address.AddressFamily != AddressFamily.InterNetworkV6 || address.ScopeId != 0)
-            return null;
-        return address.ToString();
-    }
+    /// <summary>A bare IPv6 literal (no zone id, no IPvFuture) in its canonical text, by the guard's own literal rule.</summary>
+    private static string? CanonicalIPv6(ReadOnlySpan<char> literal) =>
+        HostLiteral.TryParse(literal.ToString(), out var address) && address.AddressFamily == AddressFamily.InterNetworkV6 ? address.ToString() : null;
 }

@@ -70,7 +70,8 @@ internal sealed record RequestTarget(TargetForm Form, string Scheme, Authority? 
     /// Dot segments are removed (RFC 3986 §5.2.4), "%2e" counting as "." (RFC 3986 §6.2.2.2: the same
     /// character), so an origin that decodes it cannot reach a path the rules never saw; a ".." that
     /// would climb above the root is refused, as is a segment hiding a dot segment behind an encoded
-    /// slash ("..%2f", "%2e%2e%5c"), which some origins decode before resolving. The query is left as it is.
+    /// slash ("..%2f", "%2e%2e%5c") or a path parameter ("..;x"), which some origins decode or drop
+    /// before resolving. The query is left as it is.
     /// </summary>
     internal static string? Normalize(string received, out string pathAndQuery, out string path)
     {
@@ -110,7 +111,7 @@ internal sealed record RequestTarget(TargetForm Form, string Scheme, Authority? 
         var dots = false;
         foreach (var segment in segments)
         {
-            if (HidesDotSegment(segment)) return "dot segment behind an encoded slash in the request path";
+            if (HidesDotSegment(segment)) return "dot segment hidden behind an encoded slash or a path parameter";
             dots |= DotSegment(segment) > 0;
         }
         if (!dots) return null;
@@ -152,8 +153,14 @@ internal sealed record RequestTarget(TargetForm Form, string Scheme, Authority? 
         return dots;
     }
 
+    /// <summary>
+    /// A segment that some origin reads as "." or "..": after decoding an encoded slash or backslash
+    /// ("..%2f"), or after dropping ";" path parameters as Tomcat does ("..;x").
+    /// </summary>
     private static bool HidesDotSegment(string segment)
     {
+        var parameters = segment.IndexOf(';');
+        if (parameters >= 0 && DotSegment(segment.AsSpan(0, parameters)) > 0) return true;
         if (!segment.Contains("%2f", StringComparison.OrdinalIgnoreCase) && !segment.Contains("%5c", StringComparison.OrdinalIgnoreCase)) return false;
         var decoded = segment.Replace("%2f", "/", StringComparison.OrdinalIgnoreCase).Replace("%5c", "/", StringComparison.OrdinalIgnoreCase);
         foreach (var piece in decoded.Split('/'))

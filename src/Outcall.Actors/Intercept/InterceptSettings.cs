@@ -26,7 +26,7 @@ public sealed record InterceptSettings(
 
     public static InterceptSettings Create(Config config)
     {
-        var section = config.WithFallback(OutcallConfig.Defaults).GetConfig("outcall.intercept");
+        var section = OutcallConfig.WithDefaults(config).GetConfig("outcall.intercept");
         var caCert = section.GetString("ca-cert") ?? "";
         var caKey = section.GetString("ca-key") ?? "";
         if (caCert.Length > 0 && caKey.Length == 0)
@@ -54,7 +54,7 @@ public sealed record InterceptSettings(
     }
 
     /// <summary>
-    /// What the node checks before it starts (S011-IF-002, EC-004, AS-011): with a CA set, that the key is private
+    /// What the node checks before it starts (S011-IF-002, EC-004, S011-AS-011): with a CA set, that the key is private
     /// to its owner, readable and matching, the certificate a CA valid now, and every upstream-trust file a PEM
     /// certificate. Any fault is a <see cref="ConfigurationException"/> naming the file; the key never appears.
     /// With no CA set nothing is read (S011-FR-022).

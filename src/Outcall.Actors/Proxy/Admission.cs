@@ -1,3 +1,4 @@
+using System.Net;
 using Outcall.Http;
 using Outcall.Telemetry;
 
@@ -27,17 +28,25 @@ public readonly record struct AdmissionResult(AdmissionAction Action, int Status
 /// </summary>
 public static class Admission
 {
-    public static AdmissionResult Decide(RequestHead request, string agent, bool requireKnownAgent)
+    /// <param name="reachedAt">The proxy end of the client's connection: an absolute-form health probe aimed at it is served here.</param>
+    /// <param name="authenticationProblem">Why the request's proxy credential was refused (<see cref="AgentDirectory.Identify"/>), if it was.</param>
+    public static AdmissionResult Decide(RequestHead request, string agent, bool requireKnownAgent, IPEndPoint? reachedAt = null,
+        string? authenticationProblem = null)
     {
         if (request.TargetForm is TargetForm.Origin or TargetForm.Asterisk)
         {
             // FR-022: the exact path, no query, never forwarded.
-            return request.Method == "GET" && request.PathAndQuery == "/outcall-health"
+            return HealthProbe.IsProbe(request)
                 ? new AdmissionResult(AdmissionAction.ServeHealth)
                 : new AdmissionResult(AdmissionAction.Refuse, 400, "a proxy request needs an absolute http:// URI or CONNECT");
         }
+        // A client with HTTP_PROXY set probes the proxy in absolute form; open like the origin form, and never forwarded.
+        if (reachedAt is not null && HealthProbe.IsAddressedTo(request, reachedAt)) return new AdmissionResult(AdmissionAction.ServeHealth);
         if (request.Scheme != "http" && request.TargetForm == TargetForm.Absolute)
             return new AdmissionResult(AdmissionAction.Refuse, 400, "only http:// URIs can be proxied; use CONNECT for https");
+        // FR-014 (generation A): answered 407 with our challenge, audited as a BLOCK.
+        if (authenticationProblem is not null)
+            return new AdmissionResult(AdmissionAction.Block, 407, authenticationProblem, BlockReason.ProxyAuth);
         // FR-025 spirit: a client no identity maps to is refused before any rule sees it.
         if (requireKnownAgent && agent.Length == 0)
             return new AdmissionResult(AdmissionAction.Block, Reason: "unknown agent", BlockReason: BlockReason.UnknownAgent);

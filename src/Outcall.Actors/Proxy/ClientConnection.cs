@@ -97,7 +97,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     /// relayed over <paramref name="Lease"/>, the verified TLS session to the tunnel's checked address.
     /// </summary>
     /// <param name="Host">The name the tunnel was judged by and the upstream proved (the SNI, else the CONNECT host).</param>
-    private sealed record InterceptedTunnel(string Host, int Port, UpstreamLease Lease);
+    private sealed record InterceptedTunnel(string Host, int Port, UpstreamLease Lease, string Agent);
 
     private readonly Socket _client;
     /// <summary>What requests are read from and responses written to: the socket, or the decrypted session of an intercepted tunnel.</summary>
@@ -106,6 +106,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     private readonly ProxySettings _settings;
     private readonly string _clientIp;
     private readonly string _agent;
+    private readonly IPEndPoint _reachedAt;
     private readonly ConnectionLog _log;
     private readonly ConnectionBuffer _clientBuffer;
     /// <summary>How far the head being read has been scanned, so a slow client's bytes are each scanned once.</summary>
@@ -124,6 +125,8 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     /// as blocked. Counted as allowed when its tunnel starts, or when the connection ends before the SNI step.
     /// </summary>
     private bool _connectAllowUncounted;
+    /// <summary>That CONNECT, or its SNI, was let through by observe mode: it counts as would_block, not allow.</summary>
+    private bool _connectWouldBlock;
 
     /// <summary>A client read is in flight. Written only on the actor: set when a read starts, cleared when its result arrives.</summary>
     private bool _readPending;
@@ -140,7 +143,8 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         var clientAddress = ((IPEndPoint)client.RemoteEndPoint!).Address;
         _clientIp = clientAddress.ToString();
         _agent = services.Agents.NameOf(clientAddress);
-        _log = new ConnectionLog(Context.GetLogger(), _clientIp);
+        _reachedAt = (IPEndPoint)client.LocalEndPoint!;
+        _log = new ConnectionLog(Context.GetLogger(), _clientIp, services.Events);
         _clientBuffer = new ConnectionBuffer(Math.Max(_settings.MaxHeaderBytes + 1, _settings.ClientHelloMaxBytes + 1));
     }
 
@@ -206,7 +210,12 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
                 _log.HeadTimedOut(_settings.HeaderTimeout);
                 Respond(ProxyResponses.Error(408, "Outcall: request head not received in time"), close: true);
                 break;
-            case ClientReadFailed or Drain or IdleTimedOut or HeadTimedOut:
+            case IdleTimedOut:
+                // FR-011: an idle keep-alive client is closed in order, with a FIN, never a reset.
+                SocketClosing.SendFin(_client);
+                Context.Stop(Self);
+                break;
+            case ClientReadFailed or Drain or HeadTimedOut:
                 Context.Stop(Self);
                 break;
             default:
@@ -275,7 +284,9 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
             OnInterceptedRequest(tunnel, head);
             return;
         }
-        var admission = Admission.Decide(head, _agent, _services.Agents.RequireKnownAgent);
+        // Each request may name its agent with a proxy credential (FR-014); without one the network's agent stands.
+        var identity = _services.Agents.Identify(_agent, head.Headers);
+        var admission = Admission.Decide(head, identity.Agent, _services.Agents.RequireKnownAgent, _reachedAt, identity.AuthenticationProblem);
         switch (admission.Action)
         {
             case AdmissionAction.ServeHealth:
@@ -286,7 +297,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
                 RefuseMalformed(admission.Status, admission.Reason);
                 return;
         }
-        var request = JudgedRequest.Admit(head, _clientIp, _agent);
+        var request = JudgedRequest.Admit(head, _clientIp, identity.Agent);
         if (admission.Action == AdmissionAction.Block)
         {
             Block(request, AuditEvent.Blocked(request, admission.Reason, null), admission.BlockReason);
@@ -305,7 +316,8 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
             RefuseMalformed(bound.Status, bound.Reason);
             return;
         }
-        var request = JudgedRequest.Admit(bound.Head, _clientIp, _agent);
+        // Inside the tunnel the agent is the one its CONNECT was judged for.
+        var request = JudgedRequest.Admit(bound.Head, _clientIp, tunnel.Agent);
         AskVerdict(request.Context);
         Become(AwaitingVerdict(request));
     }
@@ -325,15 +337,16 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
 
     private void OnVerdict(JudgedRequest request, Judged judged)
     {
-        var verdict = judged.Evaluation.Verdict;
+        var decision = _services.Observe.Decide(judged.Evaluation.Verdict, judged.Failure is not null, request.Agent);
         if (judged.Failure is not null) _log.EngineUnavailable(request, judged.Failure);
-        if (!verdict.IsAllowed)
+        if (decision.Outcome == RulesOutcome.Block)
         {
-            var reason = judged.Failure is not null || ReferenceEquals(verdict, Verdict.EngineUnavailable) ? BlockReason.EngineUnavailable
-                : verdict.RuleId is null ? BlockReason.DefaultPolicy : BlockReason.Rule;
-            Block(request, AuditEvent.Of(request, verdict), reason);
+            Block(request, AuditEvent.Of(request, judged.Evaluation), decision.BlockReason);
             return;
         }
+        // Observe mode: carried on like an allow (destination guard included), audited as WOULD_BLOCK with its rule.
+        if (decision.Outcome == RulesOutcome.WouldBlock) request = request with { WouldBlockIn = judged.Evaluation.DecidedBy };
+        var verdict = decision.Verdict;
         if (!_services.Secrets.IsEmpty && !TryPutSecrets(ref request, verdict)) return;
         if (MaxForwardsAnswer.AnswersLocally(request.Head))
         {
@@ -373,7 +386,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         return true;
     }
 
-    /// <summary>SC-007 / FR-013: one audit event per refused request, at warning; then the IF-004 response.</summary>
+        /// <summary>SC-007 / FR-013: one audit event per refused request, at warning; then the IF-004 response (a 407 for a credential).</summary>
     private void Block(JudgedRequest request, in AuditEvent audit, BlockReason reason)
     {
         Metrics.RequestBlocked(request.Kind, reason);
@@ -382,13 +395,22 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         // After a refused CONNECT or Upgrade, or with a body we did not read, nothing more from this client is parsed.
         var close = head.TargetForm == TargetForm.Authority || head.Upgrade is not null
                     || head.Framing != BodyFraming.None || !head.KeepAlive || _draining;
-        Respond(ProxyResponses.Blocked(audit.Reason, close), close);
+        var response = reason == BlockReason.ProxyAuth
+            ? ProxyResponses.ProxyAuthenticationRequired(audit.Reason, close)
+            : ProxyResponses.Blocked(audit.Reason, close);
+        // A body the client may still be sending is read to its end first, so it can read this answer (not EPIPE).
+        Respond(response, close, unreadBody: head);
     }
 
     /// <summary>The allow half of the audit trail, at debug: the verdict and the checked destination passed.</summary>
     private void Allowed(JudgedRequest request, Verdict verdict)
     {
-        if (request.IsConnect) _connectAllowUncounted = true;
+        if (request.IsConnect)
+        {
+            _connectAllowUncounted = true;
+            _connectWouldBlock = verdict.WouldBlock;
+        }
+        else if (verdict.WouldBlock) Metrics.RequestWouldBlock(request.Kind);
         else Metrics.RequestAllowed(request.Kind);
         _log.Verdict(AuditEvent.Of(request, verdict));
     }
@@ -397,7 +419,8 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     {
         if (!_connectAllowUncounted) return;
         _connectAllowUncounted = false;
-        Metrics.RequestAllowed(RequestKind.Connect);
+        if (_connectWouldBlock) Metrics.RequestWouldBlock(RequestKind.Connect);
+        else Metrics.RequestAllowed(RequestKind.Connect);
     }
 
     // ---- destination and connect ----
@@ -428,12 +451,12 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         switch (check.Status)
         {
             case DestinationStatus.Forbidden:
-                Block(request, AuditEvent.Blocked(request, check.Reason ?? "destination not allowed", verdict), BlockReason.Destination);
+                Block(request, AuditEvent.Refused(request, check, verdict), BlockReason.Destination);
                 return;
             case DestinationStatus.ResolutionFailed:
                 Allowed(request, verdict);
                 _log.DnsFailed(request.Head);
-                Fail(ProxyError.DestinationUnresolved, check.Reason ?? "DNS resolution failed");
+                Fail(request.Head, ProxyError.DestinationUnresolved, check.Reason ?? "DNS resolution failed");
                 return;
         }
         Allowed(request, verdict);
@@ -464,7 +487,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         if (connection is not { Socket: { } socket, RemoteEndPoint: { } endpoint })
         {
             _log.UpstreamFailed(request.Head, connection.Failure);
-            Fail(connection.Error ?? ProxyError.UpstreamConnect, connection.Failure ?? "connect failed");
+            Fail(request.Head, connection.Error ?? ProxyError.UpstreamConnect, connection.Failure ?? "connect failed");
             return;
         }
         var lease = Hold(UpstreamLease.Fresh(socket, endpoint));
@@ -473,10 +496,11 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     }
 
     /// <summary>A request that was allowed but cannot be carried: counted by kind, answered with its status, closed.</summary>
-    private void Fail(ProxyError error, string problem)
+    private void Fail(RequestHead head, ProxyError error, string problem)
     {
         CountUpstreamError(error);
-        Respond(ProxyResponses.Error(ProxyErrors.StatusOf(error), $"Outcall: {problem}"), close: true);
+        // Nothing of the body went anywhere yet: like a refusal, it is read off so the client can read this answer.
+        Respond(ProxyResponses.Error(ProxyErrors.StatusOf(error), $"Outcall: {problem}"), close: true, unreadBody: head);
     }
 
     private void CountUpstreamError(ProxyError error)
@@ -652,17 +676,22 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
 
     private void OnServerNameVerdict(JudgedRequest request, UpstreamLease lease, Judged judged)
     {
-        var verdict = judged.Evaluation.Verdict;
+        var decision = _services.Observe.Decide(judged.Evaluation.Verdict, judged.Failure is not null, request.Agent);
         if (judged.Failure is not null) _log.EngineUnavailable(request, judged.Failure);
-        _log.Verdict(AuditEvent.Of(request, verdict));
-        if (!verdict.IsAllowed)
+        if (decision.Outcome == RulesOutcome.WouldBlock)
+        {
+            _connectWouldBlock = true;
+            _log.Verdict(AuditEvent.Of(request with { WouldBlockIn = judged.Evaluation.DecidedBy }, decision.Verdict));
+        }
+        else _log.Verdict(AuditEvent.Of(request, judged.Evaluation));
+        if (decision.Outcome == RulesOutcome.Block)
         {
             _connectAllowUncounted = false;
             Metrics.RequestBlocked(RequestKind.Connect, BlockReason.ServerName);
             Context.Stop(Self);
             return;
         }
-        var byName = request with { Egress = verdict.Mode };
+        var byName = request with { Egress = decision.Verdict.Mode };
         if (Intercepts(byName)) StartInterception(byName, lease);
         else StartTunnel(byName, lease, _clientBuffer.TakeAll(), []);
     }
@@ -700,7 +729,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         _clientTls = session.Client;
         _clientChannel = new StreamChannel(session.Client);
         lease.Secure(session.Upstream);
-        _intercepted = new InterceptedTunnel(name, request.Head.Port, lease);
+        _intercepted = new InterceptedTunnel(name, request.Head.Port, lease, request.Agent);
         _log.Intercepting(request.Head, name);
         if (_draining) CloseClient();
         else WaitForHead(keepAliveWait: true);
@@ -742,32 +771,25 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
 
     // ---- writing our own responses ----
 
-    private void Respond(byte[] response, bool close)
+    /// <param name="unreadBody">A refused request whose body is still to come, discarded before the close.</param>
+    private void Respond(byte[] response, bool close, RequestHead? unreadBody = null)
     {
-        WriteAsync(response, close).PipeTo(Self, success: () => ResponseWritten.Instance, failure: e => new ClientWriteFailed(e));
-        Become(Responding(close));
+        SendAsync(response).PipeTo(Self, success: () => ResponseWritten.Instance, failure: e => new ClientWriteFailed(e));
+        Become(Responding(close, unreadBody));
     }
 
     /// <summary>Ends the client's connection after a complete exchange: inside TLS with a close_notify first.</summary>
-    private void CloseClient()
-    {
-        WriteAsync([], close: true).PipeTo(Self, success: () => ResponseWritten.Instance, failure: e => new ClientWriteFailed(e));
-        Become(Responding(close: true));
-    }
+    private void CloseClient() => Respond([], close: true);
 
-    private async Task WriteAsync(byte[] response, bool close)
-    {
-        if (response.Length > 0) await _clientChannel.SendAsync(response, _lifetime.Token).ConfigureAwait(false);
-        // Inside an intercepted tunnel the client learns of a deliberate end from TLS (close_notify), not a bare FIN.
-        if (close) await _clientChannel.CloseOutputAsync().ConfigureAwait(false);
-    }
+    private Task SendAsync(byte[] response) =>
+        response.Length == 0 ? Task.CompletedTask : _clientChannel.SendAsync(response, _lifetime.Token).AsTask();
 
-    private UntypedReceive Responding(bool close) => message =>
+    private UntypedReceive Responding(bool close, RequestHead? unreadBody) => message =>
     {
         switch (message)
         {
             case ResponseWritten when close || _draining:
-                SocketClosing.LingerAsync(_client).PipeTo(Self, success: () => Lingered.Instance, failure: _ => Lingered.Instance);
+                CloseAfterResponseAsync(unreadBody).PipeTo(Self, success: () => Lingered.Instance, failure: _ => Lingered.Instance);
                 break;
             case ResponseWritten:
                 WaitForHead(keepAliveWait: true);
@@ -780,6 +802,24 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
                 break;
         }
     };
+
+    /// <summary>Runs off the actor, which waits in Responding meanwhile and touches neither the socket nor the buffer.</summary>
+    private async Task CloseAfterResponseAsync(RequestHead? unreadBody)
+    {
+        if (unreadBody is not null)
+            await RefusedBody.DiscardAsync(_clientChannel, _clientBuffer, unreadBody, _settings.MaxRefusedBodyBytes, _settings.IdleTimeout, _lifetime.Token)
+                .ConfigureAwait(false);
+        // Inside an intercepted tunnel the client learns of a deliberate end from TLS (close_notify), not a bare FIN.
+        try
+        {
+            await _clientChannel.CloseOutputAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The session is already broken: the FIN that follows ends it.
+        }
+        await SocketClosing.LingerAsync(_client).ConfigureAwait(false);
+    }
 
     private void ReadClient(CancellationToken token)
     {

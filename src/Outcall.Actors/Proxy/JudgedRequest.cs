@@ -18,6 +18,9 @@ public sealed record JudgedRequest(RequestHead Head, EvaluationContext Context, 
     /// <summary>How an allowed CONNECT is carried, from its deciding verdict: tunnelled, or intercepted (issue 14).</summary>
     public EgressMode Egress { get; init; } = EgressMode.Proxy;
 
+    /// <summary>For a request observe mode let through: the set whose block it would have been, so its event is explained.</summary>
+    public RuleSet? WouldBlockIn { get; init; }
+
     public static JudgedRequest Admit(RequestHead head, string clientIp, string agent) =>
         new(head, RequestContext.For(head, agent), clientIp, agent, Stopwatch.GetTimestamp());
 

@@ -14,13 +14,6 @@ namespace Outcall.Proxy;
 /// </summary>
 public sealed class ProxyListener : ReceiveActor, IWithTimers
 {
-    /// <summary>The reply is the bound <see cref="IPEndPoint"/>.</summary>
-    public sealed record GetBoundEndpoint
-    {
-        public static readonly GetBoundEndpoint Instance = new();
-        private GetBoundEndpoint() { }
-    }
-
     /// <summary>Stop accepting, drain for <paramref name="Grace"/>, then cut; the reply is a <see cref="Drained"/>.</summary>
     public sealed record DrainConnections(TimeSpan Grace);
 
@@ -70,7 +63,6 @@ public sealed class ProxyListener : ReceiveActor, IWithTimers
         _bound = (IPEndPoint)boundSocket.LocalEndPoint!;
         _maxConnections = OpenFileLimit.ConnectionsAllowed(services.Settings.MaxConnections);
 
-        Receive<GetBoundEndpoint>(_ => Sender.Tell(_bound));
         Receive<Accepted>(OnAccepted);
         Receive<AcceptFailed>(failed =>
         {

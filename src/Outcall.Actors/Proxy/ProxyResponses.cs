@@ -16,6 +16,14 @@ public static class ProxyResponses
         return Build(403, "Forbidden", body, close, $"X-Outcall-Block-Reason: {safeReason}\r\n");
     }
 
+    /// <summary>FR-014 (generation A): the IF-004 body and reason field, as a 407 carrying our Basic challenge.</summary>
+    public static byte[] ProxyAuthenticationRequired(string reason, bool close)
+    {
+        var safeReason = HeaderSafe(reason);
+        return Build(407, ReasonPhrase(407), $"Blocked by outcall: {safeReason}", close,
+            $"Proxy-Authenticate: Basic realm=\"{ProxyAuthenticator.Realm}\"\r\nX-Outcall-Block-Reason: {safeReason}\r\n");
+    }
+
     public static byte[] Error(int status, string message, bool close = true, string extraHeaders = "") =>
         Build(status, ReasonPhrase(status), message, close, extraHeaders);
 
@@ -31,6 +39,7 @@ public static class ProxyResponses
         400 => "Bad Request",
         403 => "Forbidden",
         404 => "Not Found",
+        407 => "Proxy Authentication Required",
         408 => "Request Timeout",
         413 => "Content Too Large",
         417 => "Expectation Failed",

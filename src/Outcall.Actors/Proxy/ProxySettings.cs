@@ -17,11 +17,12 @@ public sealed record ProxySettings(
     TimeSpan ShutdownGrace,
     int AcceptBacklog,
     ForwardedHeaders ForwardedHeaders = ForwardedHeaders.Off,
-    bool Via = true)
+    bool Via = true,
+    long MaxRefusedBodyBytes = 16 * 1024 * 1024)
 {
     public static ProxySettings Create(Config config)
     {
-        var section = config.WithFallback(OutcallConfig.Defaults).GetConfig("outcall.proxy");
+        var section = OutcallConfig.WithDefaults(config).GetConfig("outcall.proxy");
         return new ProxySettings(
             ParseEndpoint(section.GetString("listen"), "outcall.proxy.listen"),
             OutcallConfig.PositiveInt(section, "max-connections"),
@@ -34,7 +35,8 @@ public sealed record ProxySettings(
             OutcallConfig.PositiveDuration(section, "shutdown-grace"),
             OutcallConfig.PositiveInt(section, "accept-backlog"),
             ParseForwardedHeaders(section.GetString("forwarded-headers")),
-            section.GetBoolean("via"));
+            section.GetBoolean("via"),
+            RefusedBody.BudgetOf(section));
     }
 
     /// <summary>off | x-forwarded-for | forwarded; anything else is a configuration error, not a silent off.</summary>

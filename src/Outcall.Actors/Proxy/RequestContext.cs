@@ -32,26 +32,20 @@ public static class RequestContext
     /// The second CONNECT evaluation (FR-005): the same request, judged by the SNI it carries. An IP-literal
     /// SNI is judged as that address (network.ip), never as the CONNECT's.
     /// </summary>
-    public static EvaluationContext WithServerName(EvaluationContext connect, string serverName) => new()
-    {
-        NetworkHostname = serverName,
-        NetworkIp = ServerNames.TryGetAddress(serverName, out var address) ? address.ToString() : connect.NetworkIp,
-        NetworkPort = connect.NetworkPort,
-        NetworkProtocol = connect.NetworkProtocol,
-        HttpMethod = connect.HttpMethod,
-        HttpPath = connect.HttpPath,
-        HttpHost = connect.HttpHost,
-        HttpHeaders = connect.HttpHeaders,
-        HttpBodySize = connect.HttpBodySize,
-        HttpScheme = connect.HttpScheme,
-        AgentName = connect.AgentName,
-    };
+    public static EvaluationContext WithServerName(EvaluationContext connect, string serverName) =>
+        connect with
+        {
+            NetworkHostname = serverName,
+            NetworkIp = ServerNames.TryGetAddress(serverName, out var address) ? address.ToString() : connect.NetworkIp,
+        };
 
     private static IReadOnlyDictionary<string, string> HeaderMap(IReadOnlyList<HeaderField> fields)
     {
         var map = new Dictionary<string, string>(fields.Count, StringComparer.Ordinal);
         foreach (var field in fields)
         {
+            // The proxy's own credential (FR-014): consumed here, never forwarded, so rules never see it either.
+            if (field.Name.Equals("Proxy-Authorization", StringComparison.OrdinalIgnoreCase)) continue;
             var name = field.Name.ToLowerInvariant();
             map[name] = map.TryGetValue(name, out var earlier) ? $"{earlier}, {field.Value}" : field.Value;
         }

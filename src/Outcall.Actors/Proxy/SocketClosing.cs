@@ -9,6 +9,22 @@ internal static class SocketClosing
     private const int LingerMaxBytes = 256 * 1024;
 
     /// <summary>
+    /// Sends a FIN now. It also makes the later close graceful: .NET resets a TCP socket closed with a receive
+    /// still pending unless its sending side was shut down first.
+    /// </summary>
+    public static void SendFin(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already gone: there is nothing left to close gracefully.
+        }
+    }
+
+    /// <summary>
     /// FIN, then read and discard (bounded in bytes and time) until the client closes too. Closing
     /// with its unread bytes in our receive queue would send a reset that can destroy the response
     /// still in flight.

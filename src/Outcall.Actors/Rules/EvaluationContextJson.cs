@@ -66,13 +66,30 @@ public static class EvaluationContextJson
             HttpScheme = Text("http.scheme", ""),
             AgentName = Text("agent.name", ""),
             DnsQuery = Text("dns.query", ""),
-            DnsType = Text("dns.type", ""),
+            DnsRecordType = RecordType(),
             DockerContainerId = Text("docker.container_id", ""),
             DockerContainerName = Text("docker.container_name", ""),
             DockerImage = Text("docker.image", ""),
             DockerLabels = Map("docker.labels", lowercaseKeys: false),
+            DockerCommand = Strings("docker.command"),
+            DockerVolumes = Strings("docker.volumes"),
+            DockerEnvKeys = Strings("docker.env_keys"),
+            DockerCapabilities = Strings("docker.capabilities"),
             RunId = Text("run.id", ""),
+            RunTool = Text("run.tool", ""),
+            RunCwd = Text("run.cwd", ""),
+            RunArgs = Strings("run.args"),
+            RunFlags = Strings("run.flags"),
+            RunContext = DynamicMap("run.context"),
         };
+
+        // dns.type is the older name of dns.record_type: one value, so giving both is ambiguous.
+        private string RecordType()
+        {
+            if (_values.ContainsKey("dns.type") && _values.ContainsKey("dns.record_type"))
+                throw new FormatException("context fields 'dns.type' and 'dns.record_type' are the same variable; give one");
+            return _values.ContainsKey("dns.type") ? Text("dns.type", "") : Text("dns.record_type", "");
+        }
 
         private string Text(string name, string zero)
         {
@@ -86,6 +103,46 @@ public static class EvaluationContextJson
             return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number)
                 ? number
                 : throw new FormatException($"context field '{name}' must be an integer");
+        }
+
+        private IReadOnlyList<string> Strings(string name)
+        {
+            if (!_values.TryGetValue(name, out var value)) return [];
+            if (value.ValueKind != JsonValueKind.Array) throw new FormatException($"context field '{name}' must be an array of strings");
+            var items = new List<string>(value.GetArrayLength());
+            foreach (var item in value.EnumerateArray())
+                items.Add(item.ValueKind == JsonValueKind.String
+                    ? item.GetString()!
+                    : throw new FormatException($"context field '{name}' item {items.Count} must be a string"));
+            return items;
+        }
+
+        private IReadOnlyDictionary<object, object?> DynamicMap(string name)
+        {
+            if (!_values.TryGetValue(name, out var value)) return EvaluationContext.EmptyDynMap;
+            if (value.ValueKind != JsonValueKind.Object) throw new FormatException($"context field '{name}' must be an object");
+            return (IReadOnlyDictionary<object, object?>)Dynamic(name, value)!;
+        }
+
+        // JSON to CEL values: integers that fit are int, other numbers double; objects are map(string, dyn).
+        // Depth is bounded by the document's MaxDepth.
+        private static object? Dynamic(string name, JsonElement value)
+        {
+            switch (value.ValueKind)
+            {
+                case JsonValueKind.String: return value.GetString();
+                case JsonValueKind.Number: return value.TryGetInt64(out var integer) ? integer : value.GetDouble();
+                case JsonValueKind.True: return true;
+                case JsonValueKind.False: return false;
+                case JsonValueKind.Null: return null;
+                case JsonValueKind.Array: return value.EnumerateArray().Select(item => Dynamic(name, item)).ToArray();
+                default:
+                    var map = new Dictionary<object, object?>();
+                    foreach (var entry in value.EnumerateObject())
+                        if (!map.TryAdd(entry.Name, Dynamic(name, entry.Value)))
+                            throw new FormatException($"context field '{name}' has entry {LoadDiagnostics.Quote(entry.Name)} twice");
+                    return map;
+            }
         }
 
         // Header names are lowercased to keep EvaluationContext's invariant; two spellings of one name are an error.

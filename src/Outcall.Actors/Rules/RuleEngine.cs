@@ -15,7 +15,8 @@ namespace Outcall.Rules;
 public sealed class RuleEngine : ReceiveActor, IWithTimers
 {
     /// <summary>Ask with this; the reply is a <see cref="RuleEvaluation"/>.</summary>
-    public sealed record Evaluate(EvaluationContext Context);
+    /// <param name="DryRun">A what-if (the admin API's evaluate): judged alike, but no rule's hit counter moves.</param>
+    public sealed record Evaluate(EvaluationContext Context, bool DryRun = false);
 
     /// <summary>Reload from the rules directory; the reply (to the sender, if any) is a <see cref="ReloadResult"/>.</summary>
     public sealed record Reload
@@ -75,8 +76,10 @@ public sealed class RuleEngine : ReceiveActor, IWithTimers
         _settings = settings;
         _load = load;
         _metrics = metrics;
+        // At start and after a restart: the set in force is the counted one (a no-op when it already is).
+        _metrics?.RuleHits.Track(_active.Current);
 
-        Receive<Evaluate>(e => Sender.Tell(Judge(e.Context)));
+        Receive<Evaluate>(e => Sender.Tell(Judge(e.Context, e.DryRun)));
         Receive<GetRuleSet>(_ => Sender.Tell(_active.Current));
         Receive<Reload>(_ =>
         {
@@ -115,13 +118,14 @@ public sealed class RuleEngine : ReceiveActor, IWithTimers
             waiting.Tell(new Status.Failure(new InvalidOperationException("rule engine restarted during reload")));
     }
 
-    private RuleEvaluation Judge(EvaluationContext context)
+    private RuleEvaluation Judge(EvaluationContext context, bool dryRun)
     {
         var set = _active.Current;
         var started = Stopwatch.GetTimestamp();
         var evaluation = set.Evaluate(context);
         var elapsed = Stopwatch.GetElapsedTime(started);
         _metrics?.EvaluationLatency(elapsed);
+        if (!dryRun) _metrics?.RuleHits.Record(evaluation);
         if (elapsed > _settings.EvaluationBudget)
             _log.Warning("Rule evaluation took {ElapsedMs} ms, over the {BudgetMs} ms budget ({RuleCount} rules)",
                 (long)elapsed.TotalMilliseconds, (long)_settings.EvaluationBudget.TotalMilliseconds, set.Rules.Count);
@@ -172,6 +176,7 @@ public sealed class RuleEngine : ReceiveActor, IWithTimers
     {
         _active.Swap(set);
         _metrics?.RuleSetLoaded(set.ContentHash, set.LoadedAt, set.Rules.Count);
+        _metrics?.RuleHits.Track(set);
     }
 
     private void StartWatching()

@@ -3,17 +3,17 @@ using Outcall.Rules.Cel;
 namespace Outcall.Rules;
 
 /// <summary>An immutable, fully validated, ordered rule set. Thread-safe.</summary>
-public sealed class RuleSet
+public sealed partial class RuleSet
 {
     internal const string DefaultPolicyReason = "default policy: no rule matched";
 
     private static readonly RuleWarning[] NoWarnings = [];
-    private static readonly RuleEvaluation DefaultBlock =
-        new(new Verdict(RuleAction.Block, null, null, DefaultPolicyReason, false, false), NoWarnings);
+    private static readonly Verdict DefaultBlockVerdict = new(RuleAction.Block, null, null, DefaultPolicyReason, false, false);
 
     private readonly HostnameIndex _index;
     // One ready-made answer per rule, so a match allocates nothing.
     private readonly RuleEvaluation[] _matchEvaluations;
+    private readonly RuleEvaluation _defaultBlock;
 
     public IReadOnlyList<CompiledRule> Rules { get; }
     /// <summary>SHA-256 (hex) over the file names and contents, in file-name order.</summary>
@@ -31,8 +31,9 @@ public sealed class RuleSet
             var rule = orderedRules[i];
             _matchEvaluations[i] = new RuleEvaluation(
                 new Verdict(rule.Action, rule.Id, rule.File, $"rule {rule.Id}", rule.Log, rule.AllowPrivateIps, rule.Mode),
-                NoWarnings);
+                NoWarnings) { DecidedBy = this, RuleIndex = i };
         }
+        _defaultBlock = new RuleEvaluation(DefaultBlockVerdict, NoWarnings) { DecidedBy = this };
     }
 
     public static RuleSet Empty(string directory) => new([], "", directory, DateTimeOffset.UtcNow);
@@ -47,20 +48,31 @@ public sealed class RuleSet
         {
             var ruleIndex = candidates.Current;
             var rule = Rules[ruleIndex];
-            var result = rule.Program.Evaluate(context);
-            string problem;
-            if (result.IsError) problem = $"condition could not be evaluated: {result.Error}";
-            else if (result.Value is bool matched)
+            switch (Judge(rule, context, out var problem))
             {
-                if (!matched) continue;
-                var match = _matchEvaluations[ruleIndex];
-                return warnings is null ? match : match with { Warnings = warnings };
+                case RuleOutcome.Decided:
+                    var match = _matchEvaluations[ruleIndex];
+                    return warnings is null ? match : match with { Warnings = warnings };
+                case RuleOutcome.RuntimeError:
+                    (warnings ??= []).Add(new RuleWarning(rule.Id, rule.File, problem!));
+                    break;
             }
-            else problem = $"condition returned {CelValues.TypeName(result.Value)} instead of bool";
-            // Anything but true or false is a non-match the operator should hear about (S003); the
-            // message names the type, never the value, which could be a header's contents.
-            (warnings ??= []).Add(new RuleWarning(rule.Id, rule.File, problem));
         }
-        return warnings is null ? DefaultBlock : DefaultBlock with { Warnings = warnings };
+        return warnings is null ? _defaultBlock : _defaultBlock with { Warnings = warnings };
+    }
+
+    /// <summary>
+    /// One rule's condition against a request: true decides, false does not, and anything else is a non-match
+    /// the operator should hear about (S003), whose message names the type, never the value (it could be a
+    /// header's contents). Shared by <see cref="Evaluate"/> and <see cref="Trace"/> so both judge alike.
+    /// </summary>
+    private static RuleOutcome Judge(CompiledRule rule, EvaluationContext context, out string? problem)
+    {
+        var result = rule.Program.Evaluate(context);
+        problem = null;
+        if (result.IsError) problem = $"condition could not be evaluated: {result.Error}";
+        else if (result.Value is bool matched) return matched ? RuleOutcome.Decided : RuleOutcome.ConditionFalse;
+        else problem = $"condition returned {CelValues.TypeName(result.Value)} instead of bool";
+        return RuleOutcome.RuntimeError;
     }
 }

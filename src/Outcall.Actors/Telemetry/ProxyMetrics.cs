@@ -1,34 +1,51 @@
-using System.Globalization;
+using System.Diagnostics.Metrics;
 
 namespace Outcall.Telemetry;
 
 public enum RequestKind { Http, Connect, Upgrade }
 
-public enum BlockReason { Rule, DefaultPolicy, Destination, EngineUnavailable, ServerName, UnknownAgent }
+public enum BlockReason { Rule, DefaultPolicy, Destination, EngineUnavailable, ServerName, UnknownAgent, ProxyAuth }
 
 public enum UpstreamErrorKind { Refused, Timeout, Dns, Protocol, Closed }
 
 /// <summary>
-/// Process-wide proxy metrics (the health endpoint, the admin API and /metrics read them).
-/// The recording methods run on the hot path: each is one or two Interlocked operations on a
-/// preallocated slot, never a lock or an allocation. Label sets are the fixed enums above, so every
-/// series is an array slot indexed by enum value. Reads are per-value consistent, not a snapshot
-/// across values (a scrape racing a request may see the request counted and its bytes not yet).
+/// Process-wide proxy metrics, published as <see cref="System.Diagnostics.Metrics"/> instruments on
+/// <see cref="Meter"/> (named <see cref="MeterName"/>) for whichever exporter listens; the health endpoint
+/// and the admin API read the totals directly.
 /// </summary>
-public sealed class ProxyMetrics
+/// <remarks>
+/// The recording methods run on the hot path. Counts and gauges are one Interlocked operation on a
+/// preallocated slot, published through observable instruments that read the slots when an exporter
+/// collects: the slots are needed anyway for the totals read here (an instrument cannot be read back),
+/// and recording twice would cost twice. Only the evaluation time is a synchronous
+/// <see cref="Histogram{T}"/>, which records nothing until an exporter listens and allocates nothing
+/// when one does. Label sets are the fixed enums above and their tag arrays are built once. Reads are
+/// per-value consistent, not a snapshot across values.
+/// </remarks>
+public sealed class ProxyMetrics : IDisposable
 {
-    private const string Prefix = "outcall_";
+    public const string MeterName = "Outcall";
 
-    /// <summary>Upper bounds of the evaluation-latency buckets, in seconds: 10 us to 100 ms.</summary>
-    private static readonly double[] LatencyBounds =
+    /// <summary>Upper bounds of the evaluation-time buckets, in seconds: 10 us to 100 ms.</summary>
+    public static readonly IReadOnlyList<double> EvaluationBucketBounds =
         [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
 
-    private static readonly long[] LatencyBoundTicks = LatencyBounds.Select(s => (long)Math.Round(s * TimeSpan.TicksPerSecond)).ToArray();
-
-    private static readonly int KindCount = Enum.GetValues<RequestKind>().Length;
     private static readonly string[] KindLabels = ["http", "connect", "upgrade"];
-    private static readonly string[] ReasonLabels = ["rule", "default_policy", "destination", "engine_unavailable", "server_name", "unknown_agent"];
+    private static readonly string[] ReasonLabels = ["rule", "default_policy", "destination", "engine_unavailable", "server_name", "unknown_agent", "proxy_auth"];
     private static readonly string[] UpstreamErrorLabels = ["refused", "timeout", "dns", "protocol", "closed"];
+    private static readonly int KindCount = KindLabels.Length;
+
+    // Slot kind * 3 + 0 is allowed, + 1 blocked, + 2 let through by observe mode; the tags follow the same order.
+    private const int VerdictCount = 3;
+    private static readonly KeyValuePair<string, object?>[][] RequestTags =
+        KindLabels.SelectMany(kind => new[]
+        {
+            Tags(("kind", kind), ("verdict", "allow")), Tags(("kind", kind), ("verdict", "block")), Tags(("kind", kind), ("verdict", "would_block")),
+        }).ToArray();
+    private static readonly KeyValuePair<string, object?>[][] BlockTags = ReasonLabels.Select(r => Tags(("reason", r))).ToArray();
+    private static readonly KeyValuePair<string, object?>[][] UpstreamErrorTags = UpstreamErrorLabels.Select(k => Tags(("kind", k))).ToArray();
+    private static readonly KeyValuePair<string, object?>[] UpTag = Tags(("direction", "up"));
+    private static readonly KeyValuePair<string, object?>[] DownTag = Tags(("direction", "down"));
 
     private long _activeConnections;
     private long _activeTunnels;
@@ -38,16 +55,53 @@ public sealed class ProxyMetrics
     private long _poolMisses;
     private long _poolEvictions;
     private long _retries;
-    // Slot kind * 2 + 0 counts allowed, kind * 2 + 1 blocked.
-    private readonly long[] _requests = new long[KindCount * 2];
+    private readonly long[] _requests = new long[KindCount * VerdictCount];
     private readonly long[] _blocks = new long[ReasonLabels.Length];
     private readonly long[] _upstreamErrors = new long[UpstreamErrorLabels.Length];
-    // Per-bucket (not cumulative) counts; the last slot is +Inf. Cumulated when written.
-    private readonly long[] _latencyBuckets = new long[LatencyBounds.Length + 1];
-    private long _latencySumTicks;
+    private readonly Histogram<double> _evaluationSeconds;
     private RuleSetInfo? _ruleSet;
 
     private sealed record RuleSetInfo(string Hash, DateTimeOffset LoadedAt, int RuleCount);
+
+    /// <summary>Per-rule hits, published as <c>outcall.rule_hits{rule}</c> for the rule ids in force.</summary>
+    public RuleHits RuleHits { get; } = new();
+
+    /// <summary>This instance's instruments. Each instance has its own meter, so an exporter can take one node's only.</summary>
+    public Meter Meter { get; }
+
+    public ProxyMetrics()
+    {
+        Meter = new Meter(MeterName);
+        Meter.CreateObservableCounter("outcall.requests", () => Slots(_requests, RequestTags), description: "Requests judged, by kind and verdict.");
+        Meter.CreateObservableCounter("outcall.blocks", () => Slots(_blocks, BlockTags), description: "Blocked requests, by reason.");
+        Meter.CreateObservableUpDownCounter("outcall.active_connections", () => ActiveConnections,
+            description: "Client connections open now, tunnels included.");
+        Meter.CreateObservableUpDownCounter("outcall.active_tunnels", () => ActiveTunnels, description: "CONNECT and upgrade tunnels open now.");
+        // Unit By is what makes exporters call these bytes; the Prometheus name stays outcall_bytes_total.
+        Meter.CreateObservableCounter("outcall.bytes", () => new Measurement<long>[]
+        {
+            new(Interlocked.Read(ref _bytesUp), UpTag),
+            new(Interlocked.Read(ref _bytesDown), DownTag),
+        }, unit: "By", description: "Bytes relayed, up (client to upstream) and down (upstream to client).");
+        Meter.CreateObservableCounter("outcall.upstream_errors", () => Slots(_upstreamErrors, UpstreamErrorTags),
+            description: "Failures talking to upstreams, by kind.");
+        _evaluationSeconds = Meter.CreateHistogram<double>("outcall.rule_evaluation", unit: "s", description: "Time to judge one request against the rule set.",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = EvaluationBucketBounds });
+        Meter.CreateObservableGauge("outcall.ruleset_info", RuleSetInfoMeasurements, description: "The rule set in force, by content hash (always 1).");
+        Meter.CreateObservableGauge("outcall.ruleset_rules", () => (long)(Volatile.Read(ref _ruleSet)?.RuleCount ?? 0),
+            description: "Rules in the rule set in force.");
+        Meter.CreateObservableGauge("outcall.ruleset_loaded_timestamp", () => Volatile.Read(ref _ruleSet) is { } set ? set.LoadedAt.ToUnixTimeMilliseconds() / 1000.0 : 0,
+            unit: "s", description: "When the rule set in force was loaded, in Unix seconds.");
+        Meter.CreateObservableCounter("outcall.rule_hits", RuleHits.Measurements,
+            description: "Verdicts each loaded rule decided on the traffic path, by rule id (kept across reloads for ids that stay).");
+        Meter.CreateObservableCounter("outcall.upstream_pool_hits", () => Interlocked.Read(ref _poolHits), description: "Upstream connections reused from the pool.");
+        Meter.CreateObservableCounter("outcall.upstream_pool_misses", () => Interlocked.Read(ref _poolMisses),
+            description: "Upstream connections opened because the pool had none.");
+        Meter.CreateObservableCounter("outcall.upstream_pool_evictions", () => Interlocked.Read(ref _poolEvictions),
+            description: "Pooled upstream connections closed by the pool.");
+        Meter.CreateObservableCounter("outcall.upstream_retries", () => Interlocked.Read(ref _retries),
+            description: "Requests retried on a fresh upstream connection.");
+    }
 
     public long ActiveConnections => Interlocked.Read(ref _activeConnections);
     public long ActiveTunnels => Interlocked.Read(ref _activeTunnels);
@@ -68,7 +122,7 @@ public sealed class ProxyMetrics
         get
         {
             long total = 0;
-            for (var i = 1; i < _requests.Length; i += 2) total += Interlocked.Read(ref _requests[i]);
+            for (var i = 1; i < _requests.Length; i += VerdictCount) total += Interlocked.Read(ref _requests[i]);
             return total;
         }
     }
@@ -78,12 +132,17 @@ public sealed class ProxyMetrics
     public void TunnelOpened() => Interlocked.Increment(ref _activeTunnels);
     public void TunnelClosed() => Interlocked.Decrement(ref _activeTunnels);
 
-    public void RequestAllowed(RequestKind kind) => Interlocked.Increment(ref _requests[KindSlot(kind) * 2]);
+    public void RequestAllowed(RequestKind kind) => Interlocked.Increment(ref _requests[KindSlot(kind) * VerdictCount]);
+
+    /// <summary>A request the rules blocked that observe mode let through (verdict="would_block"); not a block.</summary>
+    public void RequestWouldBlock(RequestKind kind) => Interlocked.Increment(ref _requests[KindSlot(kind) * VerdictCount + 2]);
 
     public void RequestBlocked(RequestKind kind, BlockReason reason)
     {
-        Interlocked.Increment(ref _requests[KindSlot(kind) * 2 + 1]);
-        Interlocked.Increment(ref _blocks[Slot((int)reason, _blocks.Length, nameof(reason))]);
+        var kindSlot = KindSlot(kind);
+        var reasonSlot = Slot((int)reason, _blocks.Length, nameof(reason));
+        Interlocked.Increment(ref _requests[kindSlot * VerdictCount + 1]);
+        Interlocked.Increment(ref _blocks[reasonSlot]);
     }
 
     /// <summary>Bytes relayed client-to-upstream (up) and upstream-to-client (down); negative amounts are refused.</summary>
@@ -99,14 +158,8 @@ public sealed class ProxyMetrics
         Interlocked.Increment(ref _upstreamErrors[Slot((int)kind, _upstreamErrors.Length, nameof(kind))]);
 
     /// <summary>One rule evaluation's duration; a negative duration (clock oddity) counts as zero.</summary>
-    public void EvaluationLatency(TimeSpan elapsed)
-    {
-        var ticks = Math.Max(0, elapsed.Ticks);
-        var bucket = 0;
-        while (bucket < LatencyBoundTicks.Length && ticks > LatencyBoundTicks[bucket]) bucket++;
-        Interlocked.Increment(ref _latencyBuckets[bucket]);
-        Interlocked.Add(ref _latencySumTicks, ticks);
-    }
+    public void EvaluationLatency(TimeSpan elapsed) =>
+        _evaluationSeconds.Record(Math.Max(0, elapsed.Ticks) / (double)TimeSpan.TicksPerSecond);
 
     /// <summary>The rule set now in force (at start and after every successful reload).</summary>
     public void RuleSetLoaded(string contentHash, DateTimeOffset loadedAt, int ruleCount)
@@ -121,91 +174,25 @@ public sealed class ProxyMetrics
     public void PoolEviction() => Interlocked.Increment(ref _poolEvictions);
     public void Retry() => Interlocked.Increment(ref _retries);
 
-    /// <summary>Writes every metric in the Prometheus text exposition format 0.0.4.</summary>
-    public void WriteTo(TextWriter writer)
+    /// <summary>Ends the instruments: listening exporters stop reporting this instance.</summary>
+    public void Dispose() => Meter.Dispose();
+
+    private IEnumerable<Measurement<long>> RuleSetInfoMeasurements() =>
+        Volatile.Read(ref _ruleSet) is { } set ? [new Measurement<long>(1, new KeyValuePair<string, object?>("hash", set.Hash))] : [];
+
+    // Collection time only (an exporter scraping), never the hot path.
+    private static Measurement<long>[] Slots(long[] slots, KeyValuePair<string, object?>[][] tags)
     {
-        ArgumentNullException.ThrowIfNull(writer);
-        var w = new ExpositionWriter(writer);
-
-        w.Header("requests_total", "counter", "Requests judged, by kind and verdict.");
-        for (var kind = 0; kind < KindCount; kind++)
-        {
-            w.Sample("requests_total", $"kind=\"{KindLabels[kind]}\",verdict=\"allow\"", Interlocked.Read(ref _requests[kind * 2]));
-            w.Sample("requests_total", $"kind=\"{KindLabels[kind]}\",verdict=\"block\"", Interlocked.Read(ref _requests[kind * 2 + 1]));
-        }
-
-        w.Header("blocks_total", "counter", "Blocked requests, by reason.");
-        for (var i = 0; i < ReasonLabels.Length; i++) w.Sample("blocks_total", $"reason=\"{ReasonLabels[i]}\"", Interlocked.Read(ref _blocks[i]));
-
-        w.Header("active_connections", "gauge", "Client connections open now, tunnels included.");
-        w.Sample("active_connections", null, ActiveConnections);
-        w.Header("active_tunnels", "gauge", "CONNECT and upgrade tunnels open now.");
-        w.Sample("active_tunnels", null, ActiveTunnels);
-
-        w.Header("bytes_total", "counter", "Bytes relayed, up (client to upstream) and down (upstream to client).");
-        w.Sample("bytes_total", "direction=\"up\"", Interlocked.Read(ref _bytesUp));
-        w.Sample("bytes_total", "direction=\"down\"", Interlocked.Read(ref _bytesDown));
-
-        w.Header("upstream_errors_total", "counter", "Failures talking to upstreams, by kind.");
-        for (var i = 0; i < UpstreamErrorLabels.Length; i++)
-            w.Sample("upstream_errors_total", $"kind=\"{UpstreamErrorLabels[i]}\"", Interlocked.Read(ref _upstreamErrors[i]));
-
-        WriteLatency(w);
-
-        var ruleSet = Volatile.Read(ref _ruleSet);
-        w.Header("ruleset_info", "gauge", "The rule set in force, by content hash (always 1).");
-        if (ruleSet is not null) w.Sample("ruleset_info", $"hash=\"{ExpositionWriter.EscapeLabel(ruleSet.Hash)}\"", 1);
-        w.Header("ruleset_rules", "gauge", "Rules in the rule set in force.");
-        w.Sample("ruleset_rules", null, ruleSet?.RuleCount ?? 0);
-        w.Header("ruleset_loaded_timestamp_seconds", "gauge", "When the rule set in force was loaded, in Unix seconds.");
-        w.Sample("ruleset_loaded_timestamp_seconds", null, ruleSet is null ? 0 : ruleSet.LoadedAt.ToUnixTimeMilliseconds() / 1000.0);
-
-        w.Header("upstream_pool_hits_total", "counter", "Upstream connections reused from the pool.");
-        w.Sample("upstream_pool_hits_total", null, Interlocked.Read(ref _poolHits));
-        w.Header("upstream_pool_misses_total", "counter", "Upstream connections opened because the pool had none.");
-        w.Sample("upstream_pool_misses_total", null, Interlocked.Read(ref _poolMisses));
-        w.Header("upstream_pool_evictions_total", "counter", "Pooled upstream connections closed by the pool.");
-        w.Sample("upstream_pool_evictions_total", null, Interlocked.Read(ref _poolEvictions));
-        w.Header("upstream_retries_total", "counter", "Requests retried on a fresh upstream connection.");
-        w.Sample("upstream_retries_total", null, Interlocked.Read(ref _retries));
+        var measurements = new Measurement<long>[slots.Length];
+        for (var i = 0; i < slots.Length; i++) measurements[i] = new Measurement<long>(Interlocked.Read(ref slots[i]), tags[i]);
+        return measurements;
     }
 
-    private void WriteLatency(ExpositionWriter w)
-    {
-        const string name = "rule_evaluation_seconds";
-        w.Header(name, "histogram", "Time to judge one request against the rule set.");
-        // Read each bucket once and derive the count from the same reads, so _count equals the +Inf bucket.
-        long cumulative = 0;
-        for (var i = 0; i < _latencyBuckets.Length; i++)
-        {
-            cumulative += Interlocked.Read(ref _latencyBuckets[i]);
-            var le = i < LatencyBounds.Length ? LatencyBounds[i].ToString("0.######", CultureInfo.InvariantCulture) : "+Inf";
-            w.Sample(name + "_bucket", $"le=\"{le}\"", cumulative);
-        }
-        w.Sample(name + "_sum", null, (double)Interlocked.Read(ref _latencySumTicks) / TimeSpan.TicksPerSecond);
-        w.Sample(name + "_count", null, cumulative);
-    }
+    private static KeyValuePair<string, object?>[] Tags(params (string Name, string Value)[] tags) =>
+        tags.Select(t => new KeyValuePair<string, object?>(t.Name, t.Value)).ToArray();
 
     private static int KindSlot(RequestKind kind) => Slot((int)kind, KindCount, nameof(kind));
 
     private static int Slot(int value, int count, string name) =>
         (uint)value < (uint)count ? value : throw new ArgumentOutOfRangeException(name);
-
-    private readonly struct ExpositionWriter(TextWriter writer)
-    {
-        public void Header(string name, string type, string help)
-        {
-            writer.Write($"# HELP {Prefix}{name} {help}\n");
-            writer.Write($"# TYPE {Prefix}{name} {type}\n");
-        }
-
-        public void Sample(string name, string? labels, long value) =>
-            writer.Write($"{Prefix}{name}{(labels is null ? "" : "{" + labels + "}")} {value.ToString(CultureInfo.InvariantCulture)}\n");
-
-        public void Sample(string name, string? labels, double value) =>
-            writer.Write($"{Prefix}{name}{(labels is null ? "" : "{" + labels + "}")} {value.ToString("R", CultureInfo.InvariantCulture)}\n");
-
-        /// <summary>Label values escape backslash, double quote and line feed (format 0.0.4).</summary>
-        public static string EscapeLabel(string value) => value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n");
-    }
 }

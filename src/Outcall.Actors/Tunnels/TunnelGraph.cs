@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using Outcall.Proxy;
 
 namespace Outcall.Tunnels;
 
@@ -10,7 +11,7 @@ public sealed record RunningTunnel(UniqueKillSwitch KillSwitch, Task Completion)
 /// <summary>
 /// The byte pipe behind CONNECT and Upgrade (FR-017): two socket sources feeding two socket sinks
 /// through a kill switch (drain and abort) and one bidirectional idle timeout (FR-011: silence in both
-/// directions ends it). Bytes already read from either side go first, unchanged.
+/// directions ends it, with a FIN to both peers). Bytes already read from either side go first, unchanged.
 /// The graph is built and fused once per idle timeout and materialized per tunnel with that tunnel's
 /// sockets as an attribute: building and fusing a graph cost about half of a tunnel's set-up CPU when
 /// done per tunnel (docs/PERFORMANCE.md).
@@ -36,7 +37,7 @@ public sealed class TunnelGraph
     {
         var ends = new TunnelEnds(client, clientPrefix, upstream, upstreamPrefix, traffic);
         var (killSwitch, up, down) = _materializer.Materialize(_fused.AddAttributes(new Attributes(ends)));
-        return new RunningTunnel(killSwitch, BothOrFirstFailure(up, down));
+        return new RunningTunnel(killSwitch, BothOrFirstFailure(up, down, client, upstream));
     }
 
     private static IGraph<ClosedShape, (UniqueKillSwitch, Task, Task)> Build(TimeSpan idleTimeout) =>
@@ -56,10 +57,21 @@ public sealed class TunnelGraph
                 return ClosedShape.Instance;
             });
 
-    private static async Task BothOrFirstFailure(Task up, Task down)
+    private static async Task BothOrFirstFailure(Task up, Task down, Socket client, Socket upstream)
     {
-        var first = await Task.WhenAny(up, down).ConfigureAwait(false);
-        await first.ConfigureAwait(false);
-        await (first == up ? down : up).ConfigureAwait(false);
+        try
+        {
+            var first = await Task.WhenAny(up, down).ConfigureAwait(false);
+            await first.ConfigureAwait(false);
+            await (first == up ? down : up).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The idle timeout is an orderly end (FR-011): both peers get a FIN before the owner closes the sockets
+            // (whose sources still have a receive pending, which would otherwise turn the close into a reset).
+            SocketClosing.SendFin(client);
+            SocketClosing.SendFin(upstream);
+            throw;
+        }
     }
 }

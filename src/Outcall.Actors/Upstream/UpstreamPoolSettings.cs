@@ -7,7 +7,7 @@ public sealed record UpstreamPoolSettings(bool Enabled, int MaxIdlePerDestinatio
 {
     public static UpstreamPoolSettings Create(Config config)
     {
-        var section = config.WithFallback(OutcallConfig.Defaults).GetConfig("outcall.proxy.upstream-pool");
+        var section = OutcallConfig.WithDefaults(config).GetConfig("outcall.proxy.upstream-pool");
         return new UpstreamPoolSettings(
             section.GetBoolean("enabled"),
             OutcallConfig.PositiveInt(section, "max-idle-per-destination"),

@@ -6,7 +6,8 @@ using Outcall.Host.Cli;
 namespace Outcall.Host.Admin;
 
 /// <summary>
-/// `outcall proxy status` and `outcall rules reload`: clients of a running node's admin API.
+/// `outcall proxy status`, `outcall rules reload`, `outcall cluster status` and the leaf count of `outcall ca status`:
+/// clients of a running node's admin API.
 /// Exit codes: 0 fine, 1 the node cannot be reached or refused (a rejected rule set included).
 /// </summary>
 public static class AdminCommands
@@ -18,10 +19,27 @@ public static class AdminCommands
     {
         var text = flag.Contains("://", StringComparison.Ordinal) ? flag : "http://" + flag;
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp
-            || uri.PathAndQuery != "/" || uri.UserInfo.Length > 0 || uri.Fragment.Length > 0)
+            || uri.PathAndQuery != "/" || uri.UserInfo.Length > 0 || uri.Fragment.Length > 0 || !HasValidHost(uri))
             throw new UsageException("--admin must be http://HOST:PORT");
         return uri;
     }
+
+    /// <summary>Uri accepts host names that IDN refuses, and HttpClient would then throw while sending.</summary>
+    private static bool HasValidHost(Uri uri)
+    {
+        try
+        {
+            return uri.IdnHost.Length > 0;
+        }
+        catch (UriFormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The --admin flag's address, else the configured admin API's.</summary>
+    public static Uri BaseUri(string? adminFlag, string? configFile) =>
+        adminFlag is not null ? ParseAdminUrl(adminFlag) : BaseUri(AdminSettings.Create(ConfigLayers.Load(configFile)));
 
     /// <summary>
     /// The admin API of a node run with <paramref name="settings"/>. An unspecified listen address
@@ -108,10 +126,45 @@ public static class AdminCommands
         }
     }
 
+    /// <summary>
+    /// S011-IF-012 for `ca status`: the node's CA and leaf cache, or why they are not known (not reachable, the admin
+    /// API answers without this endpoint). Never fails: the files are described either way.
+    /// </summary>
+    public static async Task<NodeLeaves> InterceptionAsync(Uri admin)
+    {
+        var (envelope, problem, status) = await TryCallAsync(admin, HttpMethod.Get, "api/v1/proxy/intercept").ConfigureAwait(false);
+        using (envelope?.Document)
+        {
+            // A node of a version without the endpoint.
+            if (status == HttpStatusCode.NotFound)
+                return new NodeLeaves.Unknown($"the node at {admin} does not report its leaves (no GET /api/v1/proxy/intercept)");
+            if (envelope is null) return new NodeLeaves.Unknown(problem!);
+            if (!envelope.Success) return new NodeLeaves.Unknown($"the node at {admin} refused: {envelope.Error}");
+            var data = envelope.Data;
+            try
+            {
+                return new NodeLeaves.Reported(admin, data.GetProperty("ca_loaded").GetBoolean(), Field(data, "fingerprint_sha256"),
+                    data.GetProperty("leaf_cache_size").GetInt32(), data.GetProperty("leaf_cache_max").GetInt32());
+            }
+            catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                return new NodeLeaves.Unknown($"unexpected answer from the admin API at {admin}");
+            }
+        }
+    }
+
     private sealed record Envelope(JsonDocument Document, bool Success, JsonElement Data, string? Error);
 
     /// <summary>One request; null (the reason printed as one line) when there is no envelope to read.</summary>
     private static async Task<Envelope?> CallAsync(Uri admin, HttpMethod method, string path, TextWriter stderr)
+    {
+        var (envelope, problem, _) = await TryCallAsync(admin, method, path).ConfigureAwait(false);
+        if (envelope is null) stderr.WriteLine($"outcall: {problem}");
+        return envelope;
+    }
+
+    /// <summary>One request: the envelope, or why there is none (and the HTTP status, when there was an answer).</summary>
+    private static async Task<(Envelope? Envelope, string? Problem, HttpStatusCode? Status)> TryCallAsync(Uri admin, HttpMethod method, string path)
     {
         using var client = new HttpClient { BaseAddress = admin, Timeout = RequestTimeout };
         HttpResponseMessage response;
@@ -122,13 +175,11 @@ public static class AdminCommands
         catch (HttpRequestException e)
         {
             var reason = e.InnerException is SocketException socket ? socket.SocketErrorCode.ToString() : e.HttpRequestError.ToString();
-            stderr.WriteLine($"outcall: cannot reach the admin API at {admin}: {reason}");
-            return null;
+            return (null, $"cannot reach the admin API at {admin}: {reason}", null);
         }
         catch (TaskCanceledException)
         {
-            stderr.WriteLine($"outcall: the admin API at {admin} did not answer within {RequestTimeout.TotalSeconds:0}s");
-            return null;
+            return (null, $"the admin API at {admin} did not answer within {RequestTimeout.TotalSeconds:0}s", null);
         }
         using (response)
         {
@@ -139,13 +190,13 @@ public static class AdminCommands
                 var root = document.RootElement;
                 var success = root.GetProperty("success").GetBoolean();
                 var error = root.GetProperty("error");
-                return new Envelope(document, success, root.GetProperty("data"), error.ValueKind == JsonValueKind.String ? error.GetString() : null);
+                return (new Envelope(document, success, root.GetProperty("data"), error.ValueKind == JsonValueKind.String ? error.GetString() : null),
+                    null, response.StatusCode);
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
             {
                 document?.Dispose();
-                stderr.WriteLine($"outcall: unexpected answer from the admin API at {admin} (HTTP {(int)response.StatusCode})");
-                return null;
+                return (null, $"unexpected answer from the admin API at {admin} (HTTP {(int)response.StatusCode})", response.StatusCode);
             }
         }
     }

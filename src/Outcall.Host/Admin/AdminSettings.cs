@@ -9,7 +9,7 @@ public sealed record AdminSettings(IPEndPoint? Listen, TimeSpan AskTimeout)
 {
     public static AdminSettings Create(Config config)
     {
-        var section = config.WithFallback(OutcallConfig.Defaults).GetConfig("outcall.admin");
+        var section = OutcallConfig.WithDefaults(config).GetConfig("outcall.admin");
         var listen = section.GetString("listen") ?? "";
         var askTimeout = section.GetTimeSpan("ask-timeout", null, allowInfinite: false);
         if (askTimeout <= TimeSpan.Zero) throw new ConfigurationException("outcall.admin.ask-timeout must be a positive duration");

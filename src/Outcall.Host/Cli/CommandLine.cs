@@ -1,100 +1,75 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+
 namespace Outcall.Host.Cli;
 
-/// <summary>A parse failure: printed as one line, exit code 2.</summary>
-public sealed class UsageException(string message) : Exception(message);
-
-public abstract record Command;
-
-/// <summary>`outcall [run] [--config FILE] [--listen ADDR:PORT] [--rules-dir DIR]`.</summary>
-public sealed record RunCommand(string? ConfigFile, string? Listen, string? RulesDir) : Command;
-
-/// <summary>`outcall env [--proxy-url URL]` (FR-016).</summary>
-public sealed record EnvCommand(string? ProxyUrl, string? ConfigFile) : Command;
-
-/// <summary>`outcall rules ...`: handled by <see cref="RulesCommand"/>.</summary>
-public sealed record RulesCliCommand(string[] Arguments, string? ConfigFile) : Command;
-
-/// <summary>`outcall proxy status [--admin URL] [--config FILE]`: a running node's state, from its admin API.</summary>
-public sealed record ProxyStatusCommand(string? AdminUrl, string? ConfigFile) : Command;
-
-/// <summary>`outcall rules reload [--admin URL] [--config FILE]`: reload a running node's rules through its admin API.</summary>
-public sealed record RulesReloadCommand(string? AdminUrl, string? ConfigFile) : Command;
-
-/// <summary>`outcall cluster status [--admin URL] [--config FILE]`: the cluster's members and their rule sets, from a node's admin API.</summary>
-public sealed record ClusterStatusCommand(string? AdminUrl, string? ConfigFile) : Command;
-
-public sealed record HelpCommand : Command;
-
+/// <summary>
+/// The one parser of every `outcall` command (System.CommandLine). A command group lives in its own file
+/// with a <c>Define()</c>; adding one is that file and a line in <see cref="Build"/>.
+/// </summary>
 public static class CommandLine
 {
-    public const string Usage = """
-        usage: outcall [run] [--config FILE] [--listen ADDR:PORT] [--rules-dir DIR]
-               outcall env [--proxy-url URL] [--config FILE]
-               outcall rules check [--rules-dir DIR]
-               outcall rules list [--rules-dir DIR]
-               outcall rules test --expr CEL --context JSON
-               outcall rules reload [--admin URL] [--config FILE]
-               outcall proxy status [--admin URL] [--config FILE]
-               outcall cluster status [--admin URL] [--config FILE]
-        """;
+    private static readonly Command Root = Build();
 
-    public static Command Parse(string[] args)
+    /// <summary>No @response files: an argument that starts with @ is an argument.</summary>
+    private static readonly ParserConfiguration Parsing = new() { ResponseFileTokenReplacer = null };
+
+    /// <summary>
+    /// A plain command named outcall, not a RootCommand: that one takes its name from the running executable
+    /// (dotnet, a test host) and brings the [suggest] directive; help and version are added as RootCommand adds them.
+    /// </summary>
+    private static Command Build()
     {
-        if (args.Length > 0 && args[0] is "-h" or "--help" or "help") return new HelpCommand();
-        var verb = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "run";
-        var rest = verb == "run" && (args.Length == 0 || args[0].StartsWith('-')) ? args : args[1..];
-        switch (verb)
+        var root = new Command("outcall", "Outcall: an egress proxy that judges every request of sandboxed AI agents by its rules.")
         {
-            case "run":
-                var run = Options(rest, "--config", "--listen", "--rules-dir");
-                return new RunCommand(run.GetValueOrDefault("--config"), run.GetValueOrDefault("--listen"), run.GetValueOrDefault("--rules-dir"));
-            case "env":
-                var env = Options(rest, "--proxy-url", "--config");
-                return new EnvCommand(env.GetValueOrDefault("--proxy-url"), env.GetValueOrDefault("--config"));
-            case "proxy":
-                if (rest.Length == 0 || rest[0] != "status") throw new UsageException("usage: outcall proxy status [--admin URL] [--config FILE]");
-                var status = Options(rest[1..], "--admin", "--config");
-                return new ProxyStatusCommand(status.GetValueOrDefault("--admin"), status.GetValueOrDefault("--config"));
-            case "cluster":
-                if (rest.Length == 0 || rest[0] != "status") throw new UsageException("usage: outcall cluster status [--admin URL] [--config FILE]");
-                var cluster = Options(rest[1..], "--admin", "--config");
-                return new ClusterStatusCommand(cluster.GetValueOrDefault("--admin"), cluster.GetValueOrDefault("--config"));
-            case "rules" when rest.Length > 0 && rest[0] == "reload":
-                var reload = Options(rest[1..], "--admin", "--config");
-                return new RulesReloadCommand(reload.GetValueOrDefault("--admin"), reload.GetValueOrDefault("--config"));
-            case "rules":
-                // The rules subcommands parse their own flags; --config is ours, to find outcall.rules.dir.
-                var configIndex = Array.IndexOf(rest, "--config");
-                if (configIndex < 0) return new RulesCliCommand(rest, null);
-                if (configIndex + 1 >= rest.Length) throw new UsageException("--config needs a value");
-                return new RulesCliCommand([.. rest[..configIndex], .. rest[(configIndex + 2)..]], rest[configIndex + 1]);
-            default:
-                throw new UsageException($"unknown command '{verb}' (try: run, env, rules, proxy, cluster)");
+            new HelpOption(),
+            new VersionOption(),
+            CliOptions.Config,
+            RunCommand.Define(),
+            EnvCommand.Define(),
+            RulesCommand.Define(),
+            ProxyCommand.Define(),
+            ClusterCommand.Define(),
+            CaCommand.Define(),
+        };
+        foreach (var option in RunCommand.Options) root.Options.Add(option);
+        root.Action = new Verb(RunCommand.Bind);
+        return root;
+    }
+
+    /// <summary>Parses and runs; usage errors are one `outcall: ...` line on stderr and exit code 2.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        try
+        {
+            var result = Checked(Root.Parse(args, Parsing));
+            // No process-termination timeout: `run` drains on SIGTERM in its own time (FR-015).
+            var invocation = new InvocationConfiguration
+            {
+                Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
+            };
+            return await result.InvokeAsync(invocation).ConfigureAwait(false);
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"outcall: {ParseErrors.Printable(e.Message)}");
+            return 2;
+        }
+        catch (StartupException e)
+        {
+            stderr.WriteLine($"outcall: {e.Message}");
+            return 1;
         }
     }
 
-    private static Dictionary<string, string> Options(string[] args, params string[] allowed)
+    /// <summary>The command a command line runs, with its flags read; null for --help and --version.</summary>
+    /// <exception cref="UsageException">The command line is wrong.</exception>
+    public static CliCommand? Parse(string[] args)
     {
-        var values = new Dictionary<string, string>();
-        for (var i = 0; i < args.Length; i++)
-        {
-            var flag = args[i];
-            string? value = null;
-            var equals = flag.IndexOf('=');
-            if (flag.StartsWith("--") && equals > 0)
-            {
-                value = flag[(equals + 1)..];
-                flag = flag[..equals];
-            }
-            if (!allowed.Contains(flag)) throw new UsageException($"unknown option '{flag}'");
-            if (value is null)
-            {
-                if (i + 1 >= args.Length || args[i + 1].StartsWith("--")) throw new UsageException($"{flag} needs a value");
-                value = args[++i];
-            }
-            if (value.Length == 0) throw new UsageException($"{flag} needs a non-empty value");
-            if (!values.TryAdd(flag, value)) throw new UsageException($"{flag} given twice");
-        }
-        return values;
+        var result = Checked(Root.Parse(args, Parsing));
+        return result.Action is Verb verb ? verb.Bind(result) : null;
     }
+
+    private static ParseResult Checked(ParseResult result) =>
+        ParseErrors.Describe(result) is { } problem ? throw new UsageException(problem) : result;
 }

@@ -1,12 +1,42 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Outcall.Host.Admin;
 using Outcall.Rules;
 using Outcall.Rules.Cel;
 
 namespace Outcall.Host.Cli;
 
+/// <summary>`outcall rules check [--rules-dir DIR]`: validates a rules directory.</summary>
+public sealed record RulesCheckCommand(string? RulesDir, string? ConfigFile) : CliCommand
+{
+    public override Task<int> RunAsync(TextWriter stdout, TextWriter stderr) =>
+        Task.FromResult(RulesCommand.Check(RulesCommand.RulesDirectory(RulesDir, ConfigFile), stdout, stderr));
+}
+
+/// <summary>`outcall rules list [--rules-dir DIR]`: every rule, in evaluation order.</summary>
+public sealed record RulesListCommand(string? RulesDir, string? ConfigFile) : CliCommand
+{
+    public override Task<int> RunAsync(TextWriter stdout, TextWriter stderr) =>
+        Task.FromResult(RulesCommand.List(RulesCommand.RulesDirectory(RulesDir, ConfigFile), stdout, stderr));
+}
+
+/// <summary>`outcall rules test --expr CEL [--context JSON]`: one expression against one request context.</summary>
+public sealed record RulesTestCommand(string Expression, string? Context) : CliCommand
+{
+    public override Task<int> RunAsync(TextWriter stdout, TextWriter stderr) =>
+        Task.FromResult(RulesCommand.Test(Expression, Context ?? "{}", stdout, stderr));
+}
+
+/// <summary>`outcall rules reload [--admin URL] [--config FILE]`: reload a running node's rules through its admin API.</summary>
+public sealed record RulesReloadCommand(string? AdminUrl, string? ConfigFile) : CliCommand
+{
+    public override Task<int> RunAsync(TextWriter stdout, TextWriter stderr) =>
+        AdminCommands.RulesReloadAsync(AdminCommands.BaseUri(AdminUrl, ConfigFile), stdout, stderr);
+}
+
 /// <summary>
-/// `outcall rules check|list|test` (S003 CLI). Exit codes: 0 fine, 1 the rules or expression are wrong,
+/// `outcall rules check|list|test|reload` (S003 CLI). Exit codes: 0 fine, 1 the rules or expression are wrong,
 /// 2 the command line is wrong.
 /// </summary>
 public static class RulesCommand
@@ -14,66 +44,31 @@ public static class RulesCommand
     internal const int ConditionWidth = 60;
     private const int NameWidth = 40;
 
-    private const string Usage =
-        "usage: outcall rules check [--rules-dir DIR] | list [--rules-dir DIR] | test --expr CEL [--context JSON]";
-
-    /// <param name="args">What follows `outcall rules`.</param>
-    public static int Run(string[] args, string defaultRulesDir, TextWriter stdout, TextWriter stderr)
+    internal static Command Define()
     {
-        if (args.Length == 0)
+        var checkDir = CliOptions.RulesDir();
+        var listDir = CliOptions.RulesDir();
+        var expression = CliOptions.Value("--expr", "CEL", "a boolean CEL expression over the request context");
+        expression.Required = true;
+        var context = CliOptions.Value("--context", "JSON", "the request context as JSON (default: {}, every field its zero value)");
+        return new Command("rules", "Check, list and try out rules; reload a running proxy's rules")
         {
-            stderr.WriteLine(Usage);
-            return 2;
-        }
-        var command = args[0];
-        if (command is "-h" or "--help" or "help")
-        {
-            stdout.WriteLine(Usage);
-            return 0;
-        }
-        string[] allowed = command switch
-        {
-            "check" or "list" => ["--rules-dir"],
-            "test" => ["--expr", "--context"],
-            _ => [],
-        };
-        if (allowed.Length == 0)
-        {
-            stderr.WriteLine($"unknown rules subcommand '{command}'; {Usage}");
-            return 2;
-        }
-        if (ParseOptions(args.AsSpan(1), allowed, out var options) is { } problem)
-        {
-            stderr.WriteLine($"outcall rules {command}: {problem}");
-            return 2;
-        }
-        var rulesDir = options.GetValueOrDefault("--rules-dir") ?? defaultRulesDir;
-        return command switch
-        {
-            "check" => Check(rulesDir, stdout, stderr),
-            "list" => List(rulesDir, stdout, stderr),
-            _ => Test(options, stdout, stderr),
+            Verb.Command("check", "Validate a rules directory: a summary, or every error (exit 1)",
+                result => new RulesCheckCommand(result.GetValue(checkDir), result.GetValue(CliOptions.Config)), checkDir),
+            Verb.Command("list", "ID, FILE, ACTION, PRIORITY, CONDITION of every rule, in evaluation order",
+                result => new RulesListCommand(result.GetValue(listDir), result.GetValue(CliOptions.Config)), listDir),
+            Verb.Command("test", "Evaluate one expression: Result: true / Result: false, or the error (exit 1)",
+                result => new RulesTestCommand(result.GetValue(expression)!, result.GetValue(context)), expression, context),
+            Verb.AdminClient("reload", "Ask the running proxy to reload its rules (exit 1 if the new set is rejected)",
+                (admin, config) => new RulesReloadCommand(admin, config)),
         };
     }
 
-    /// <summary>`--name value` or `--name=value` pairs; the error, or null.</summary>
-    private static string? ParseOptions(ReadOnlySpan<string> args, string[] allowed, out Dictionary<string, string> options)
-    {
-        options = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i < args.Length; i++)
-        {
-            var arg = args[i];
-            var equals = arg.IndexOf('=');
-            var name = equals > 0 ? arg[..equals] : arg;
-            if (!allowed.Contains(name)) return $"unknown option '{arg}'";
-            if (equals > 0) options[name] = arg[(equals + 1)..];
-            else if (i + 1 < args.Length) options[name] = args[++i];
-            else return $"option '{name}' needs a value";
-        }
-        return null;
-    }
+    /// <summary>The flag's directory, else outcall.rules.dir of the configuration (which is checked either way).</summary>
+    internal static string RulesDirectory(string? rulesDir, string? configFile) =>
+        RulesSettings.Create(ConfigLayers.Load(configFile, ("outcall.rules.dir", rulesDir))).Directory;
 
-    private static int Check(string rulesDir, TextWriter stdout, TextWriter stderr)
+    internal static int Check(string rulesDir, TextWriter stdout, TextWriter stderr)
     {
         var result = Load(rulesDir, stderr);
         if (result.RuleSet is not { } ruleSet) return 1;
@@ -81,7 +76,7 @@ public static class RulesCommand
         return 0;
     }
 
-    private static int List(string rulesDir, TextWriter stdout, TextWriter stderr)
+    internal static int List(string rulesDir, TextWriter stdout, TextWriter stderr)
     {
         if (Load(rulesDir, stderr).RuleSet is not { } ruleSet) return 1;
         string[] header = ["ID", "FILE", "ACTION", "PRIORITY", "CONDITION"];
@@ -103,17 +98,12 @@ public static class RulesCommand
         return 0;
     }
 
-    private static int Test(Dictionary<string, string> options, TextWriter stdout, TextWriter stderr)
+    internal static int Test(string expression, string contextJson, TextWriter stdout, TextWriter stderr)
     {
-        if (!options.TryGetValue("--expr", out var expression))
-        {
-            stderr.WriteLine("outcall rules test: --expr is required");
-            return 2;
-        }
         EvaluationContext context;
         try
         {
-            context = EvaluationContextJson.Parse(options.GetValueOrDefault("--context") ?? "{}");
+            context = EvaluationContextJson.Parse(contextJson);
         }
         catch (FormatException e)
         {

@@ -41,16 +41,29 @@ public sealed class AdminApiSpecs(AdminNode node) : IClassFixture<AdminNode>
     }
 
     [Fact]
-    public async Task Rules_lists_the_active_set_in_order_with_its_hash_and_directory()
+    public async Task Rules_lists_the_active_rules_in_evaluation_order_IF002()
     {
-        var expected = RuleSetLoader.Load(node.Proxy.RulesDir.FullName).RuleSet!;
         var (status, body) = await Http.GetJsonAsync("/api/v1/rules");
         Assert.Equal(HttpStatusCode.OK, status);
-        var data = AdminHttp.Envelope(body, success: true);
-        Assert.Equal(expected.ContentHash, data.GetProperty("hash").GetString());
-        Assert.Equal(node.Proxy.RulesDir.FullName, data.GetProperty("directory").GetString());
-        Assert.True(data.GetProperty("loaded_at").TryGetDateTimeOffset(out _));
-        Assert.Equal(["allow-example", "block-evil"], data.GetProperty("rules").EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+        var rows = AdminHttp.Envelope(body, success: true);
+        Assert.Equal(["allow-example", "block-evil"], rows.EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+        var first = rows[0];
+        Assert.Equal(["action", "condition_preview", "description", "file", "hits", "id", "last_hit", "priority"], first.EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal("rules.yaml", first.GetProperty("file").GetString());
+        Assert.Equal("allow", first.GetProperty("action").GetString());
+        Assert.Equal(10, first.GetProperty("priority").GetInt32());
+        Assert.Equal("network.hostname == \"example.com\"", first.GetProperty("condition_preview").GetString());
+        Assert.Equal("Example is fine", first.GetProperty("description").GetString());
+        Assert.Equal(JsonValueKind.Null, rows[1].GetProperty("description").ValueKind);
+    }
+
+    [Fact]
+    public async Task Rules_carries_the_active_set_hash_as_its_ETag_and_the_load_time_as_Last_Modified()
+    {
+        var expected = RuleSetLoader.Load(node.Proxy.RulesDir.FullName).RuleSet!;
+        using var response = await Http.SendAsync(HttpMethod.Get, "/api/v1/rules");
+        Assert.Equal($"\"{expected.ContentHash}\"", response.Headers.ETag?.Tag);
+        Assert.True(response.Content.Headers.LastModified > DateTimeOffset.UnixEpoch);
     }
 
     [Fact]
@@ -73,32 +86,47 @@ public sealed class AdminApiSpecs(AdminNode node) : IClassFixture<AdminNode>
     }
 
     [Fact]
-    public async Task An_unknown_rule_id_is_a_404_envelope()
+    public async Task An_unknown_rule_id_is_a_404_envelope_naming_it_IF003()
     {
         var (status, body) = await Http.GetJsonAsync("/api/v1/rule/no-such-rule");
         Assert.Equal(HttpStatusCode.NotFound, status);
         Assert.Equal(JsonValueKind.Null, AdminHttp.Envelope(body, success: false).ValueKind);
+        Assert.Equal("rule not found: \"no-such-rule\"", body.GetProperty("error").GetString());
     }
 
     [Fact]
-    public async Task Evaluate_names_the_matching_rule()
+    public async Task Evaluate_takes_the_context_wrapped_as_Outcall_sends_it_and_names_the_matching_rule_IF001()
     {
-        var (status, body) = await Http.PostJsonAsync("/api/v1/rule/evaluate", """{"network":{"hostname":"example.com","port":443}}""");
+        var (status, body) = await Http.PostJsonAsync("/api/v1/rule/evaluate", """
+            {"context": {"network": {"hostname": "example.com", "ip": "93.184.215.14", "port": 443, "protocol": "tcp"},
+                         "http": {"method": "GET", "path": "/", "host": "example.com", "headers": {}, "body_size": 0}}}
+            """);
         Assert.Equal(HttpStatusCode.OK, status);
         var data = AdminHttp.Envelope(body, success: true);
         Assert.Equal("allow", data.GetProperty("decision").GetString());
-        Assert.Equal("allow-example", data.GetProperty("rule_id").GetString());
+        Assert.Equal("allow-example", data.GetProperty("matched_rule").GetString());
         Assert.Equal("rules.yaml", data.GetProperty("file").GetString());
+        Assert.True(data.GetProperty("logged").GetBoolean());
         Assert.Equal("rule allow-example", data.GetProperty("reason").GetString());
     }
 
     [Fact]
-    public async Task Evaluate_with_no_match_reports_the_default_policy_block()
+    public async Task Evaluate_still_takes_the_bare_context()
     {
-        var (_, body) = await Http.PostJsonAsync("/api/v1/rule/evaluate", """{"network":{"hostname":"other.test"}}""");
+        var (status, body) = await Http.PostJsonAsync("/api/v1/rule/evaluate", """{"network":{"hostname":"example.com","port":443}}""");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("allow-example", AdminHttp.Envelope(body, success: true).GetProperty("matched_rule").GetString());
+    }
+
+    [Fact]
+    public async Task Evaluate_with_no_match_reports_the_default_policy_block_with_no_rule_or_file_IF001()
+    {
+        var (_, body) = await Http.PostJsonAsync("/api/v1/rule/evaluate", """{"context":{"network":{"hostname":"other.test"}}}""");
         var data = AdminHttp.Envelope(body, success: true);
         Assert.Equal("block", data.GetProperty("decision").GetString());
-        Assert.Equal(JsonValueKind.Null, data.GetProperty("rule_id").ValueKind);
+        Assert.Equal(JsonValueKind.Null, data.GetProperty("matched_rule").ValueKind);
+        Assert.Equal(JsonValueKind.Null, data.GetProperty("file").ValueKind);
+        Assert.False(data.GetProperty("logged").GetBoolean());
         Assert.Equal("default policy: no rule matched", data.GetProperty("reason").GetString());
     }
 
@@ -108,6 +136,9 @@ public sealed class AdminApiSpecs(AdminNode node) : IClassFixture<AdminNode>
         "[1,2]",
         """{"network":{"hostname":"secret-token-123","bogus":"x"}}""",
         """{"network":{"port":"secret-token-123"}}""",
+        """{"context":{"network":{"hostname":"secret-token-123","bogus":"x"}}}""",
+        """{"context":{"network":{}},"extra":"secret-token-123"}""",
+        """{"context":"secret-token-123"}""",
         "",
     };
 
@@ -148,13 +179,29 @@ public sealed class AdminApiSpecs(AdminNode node) : IClassFixture<AdminNode>
         Assert.Equal(HttpStatusCode.OK, status);
         var data = AdminHttp.Envelope(body, success: true);
         Assert.Equal(result, data.GetProperty("result").GetRawText());
+        Assert.Equal(JsonValueKind.Null, data.GetProperty("error").ValueKind);
+    }
+
+    public static TheoryData<string, string> FailingExpressions => new()
+    {
+        { """{"expression":"network.port ==","context":{}}""", "compile error at 1:" },
+        { """{"expression":"network.port == \"x\""}""", "compile error" },
+        { """{"expression":"1 / network.port"}""", "runtime error" },
+    };
+
+    [Theory]
+    [MemberData(nameof(FailingExpressions))]
+    public async Task Test_answers_a_syntax_type_or_runtime_error_as_a_false_result_with_the_error_IF005(string request, string error)
+    {
+        var (status, body) = await Http.PostJsonAsync("/api/v1/rule/test", request);
+        Assert.Equal(HttpStatusCode.OK, status);
+        var data = AdminHttp.Envelope(body, success: true);
+        Assert.False(data.GetProperty("result").GetBoolean());
+        Assert.Contains(error, data.GetProperty("error").GetString());
     }
 
     public static TheoryData<string, HttpStatusCode, string> BadTests => new()
     {
-        { """{"expression":"network.port ==","context":{}}""", HttpStatusCode.UnprocessableEntity, "compile error at 1:" },
-        { """{"expression":"network.port == \"x\""}""", HttpStatusCode.UnprocessableEntity, "compile error" },
-        { """{"expression":"1 / network.port"}""", HttpStatusCode.UnprocessableEntity, "runtime error" },
         { """{"context":{}}""", HttpStatusCode.BadRequest, "\"expression\" is required" },
         { """{"expression":5}""", HttpStatusCode.BadRequest, "must be one string" },
         { """{"expression":"true","extra":1}""", HttpStatusCode.BadRequest, "unknown field" },
@@ -164,7 +211,7 @@ public sealed class AdminApiSpecs(AdminNode node) : IClassFixture<AdminNode>
 
     [Theory]
     [MemberData(nameof(BadTests))]
-    public async Task Test_reports_compile_runtime_and_request_errors_in_the_envelope(string request, HttpStatusCode expected, string error)
+    public async Task Test_refuses_a_malformed_request_with_a_400_envelope(string request, HttpStatusCode expected, string error)
     {
         var (status, body) = await Http.PostJsonAsync("/api/v1/rule/test", request);
         Assert.Equal(expected, status);
@@ -198,7 +245,7 @@ public sealed class AdminApiSpecs(AdminNode node) : IClassFixture<AdminNode>
         using var response = await Http.SendAsync(HttpMethod.Get, "/metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
-        var families = PrometheusText.Parse(await response.Content.ReadAsStringAsync());
+        var families = PrometheusExposition.Parse(await response.Content.ReadAsStringAsync());
         var hash = RuleSetLoader.Load(node.Proxy.RulesDir.FullName).RuleSet!.ContentHash;
         Assert.Equal(hash, Assert.Single(families["outcall_ruleset_info"].Samples).Label("hash"));
         Assert.Equal(2, Assert.Single(families["outcall_ruleset_rules"].Samples).Value);
@@ -211,7 +258,7 @@ public sealed class AdminApiSpecs(AdminNode node) : IClassFixture<AdminNode>
         static async Task<double> DestinationBlocks(AdminHttp http)
         {
             using var response = await http.SendAsync(HttpMethod.Get, "/metrics");
-            var families = PrometheusText.Parse(await response.Content.ReadAsStringAsync());
+            var families = PrometheusExposition.Parse(await response.Content.ReadAsStringAsync());
             return families["outcall_blocks_total"].Samples.Single(s => s.Label("reason") == "destination").Value;
         }
         var before = await DestinationBlocks(Http);
@@ -249,13 +296,36 @@ public sealed class AdminApiSpecs(AdminNode node) : IClassFixture<AdminNode>
     [Theory]
     [InlineData("POST", "/api/v1/proxy", "GET, HEAD")]
     [InlineData("GET", "/api/v1/rules/reload", "POST")]
-    [InlineData("DELETE", "/api/v1/rule/test", "POST")]
+    // GET on /api/v1/rule/evaluate is the rule whose id is "evaluate" (IF-003), so all three are allowed there.
+    [InlineData("DELETE", "/api/v1/rule/evaluate", "GET, HEAD, POST")]
     [InlineData("PUT", "/metrics", "GET, HEAD")]
     public async Task A_wrong_method_is_a_405_naming_the_right_one(string method, string path, string allow)
     {
         using var response = await Http.SendAsync(new HttpMethod(method), path);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
         Assert.Equal(allow, string.Join(", ", response.Content.Headers.Allow));
+    }
+
+    [Theory]
+    [InlineData("/api/v1/rules/reload", HttpStatusCode.MethodNotAllowed)]
+    [InlineData("/api/v2/proxy", HttpStatusCode.NotFound)]
+    public async Task A_refusal_under_api_that_routing_answers_still_carries_the_envelope(string path, HttpStatusCode expected)
+    {
+        var (status, body) = await Http.GetJsonAsync(path);
+        Assert.Equal(expected, status);
+        AdminHttp.Envelope(body, success: false);
+    }
+
+    [Theory]
+    [InlineData("/ready")]
+    [InlineData("/api/v1/proxy")]
+    [InlineData("/api/v1/rule/allow-example")]
+    [InlineData("/metrics")]
+    public async Task A_GET_endpoint_answers_HEAD_without_a_body(string path)
+    {
+        using var response = await Http.SendAsync(HttpMethod.Head, path);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
     }
 
     [Theory]

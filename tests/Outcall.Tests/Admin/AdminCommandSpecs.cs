@@ -98,7 +98,7 @@ public sealed class AdminCommandSpecs : IAsyncLifetime
     {
         Assert.Equal(new ProxyStatusCommand("http://127.0.0.1:1", "x.conf"), CommandLine.Parse(["proxy", "status", "--admin", "http://127.0.0.1:1", "--config=x.conf"]));
         Assert.Equal(new RulesReloadCommand(null, null), CommandLine.Parse(["rules", "reload"]));
-        Assert.IsType<RulesCliCommand>(CommandLine.Parse(["rules", "list"]));
+        Assert.IsType<RulesListCommand>(CommandLine.Parse(["rules", "list"]));
     }
 
     [Theory]
@@ -116,6 +116,7 @@ public sealed class AdminCommandSpecs : IAsyncLifetime
     [InlineData("http://127.0.0.1:9091/?q=1")]
     [InlineData("http://user:pw@127.0.0.1:9091")]
     [InlineData("not a url")]
+    [InlineData("http://\uffff:9091")]
     public void Anything_else_as_admin_flag_is_a_usage_error(string flag)
     {
         Assert.Throws<UsageException>(() => AdminCommands.ParseAdminUrl(flag));

@@ -10,10 +10,8 @@ using Outcall.Tests.Proxy;
 namespace Outcall.Tests.Admin;
 
 /// <summary>The admin listener's life: settings, bind failures, an engine that does not answer, shutdown.</summary>
-public sealed class AdminServerSpecs : Akka.TestKit.Xunit2.TestKit
+public sealed class AdminServerSpecs
 {
-    private static readonly IPEndPoint AnyLoopbackPort = new(IPAddress.Loopback, 0);
-
     [Fact]
     public void The_default_admin_address_is_loopback_port_9091()
     {
@@ -40,11 +38,8 @@ public sealed class AdminServerSpecs : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task An_engine_that_does_not_answer_in_time_gives_a_503_envelope()
     {
-        var silent = CreateTestProbe();
-        var api = new AdminApi(new AdminBackend(silent.Ref, new ProxyMetrics(), new NodeState(), AnyLoopbackPort, TimeSpan.FromMilliseconds(200)));
-        await using var server = await AdminServer.StartAsync(AnyLoopbackPort, api, Serilog.Core.Logger.None);
-        using var http = new AdminHttp(new Uri($"http://{server.Endpoint}/"));
-        var (status, body) = await http.GetJsonAsync("/api/v1/rules");
+        await using var admin = await AdminApp.StartAsync(Props.Create(() => new SilentEngine()), askTimeout: TimeSpan.FromMilliseconds(200));
+        var (status, body) = await admin.Http.GetJsonAsync("/api/v1/rules");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         AdminHttp.Envelope(body, success: false);
         Assert.Contains("did not answer", body.GetProperty("error").GetString());
@@ -53,11 +48,8 @@ public sealed class AdminServerSpecs : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task An_engine_that_replies_with_a_failure_gives_a_503_envelope()
     {
-        var failing = Sys.ActorOf(Props.Create(() => new FailingEngine()));
-        var api = new AdminApi(new AdminBackend(failing, new ProxyMetrics(), new NodeState(), AnyLoopbackPort, TimeSpan.FromSeconds(5)));
-        await using var server = await AdminServer.StartAsync(AnyLoopbackPort, api, Serilog.Core.Logger.None);
-        using var http = new AdminHttp(new Uri($"http://{server.Endpoint}/"));
-        var (status, body) = await http.PostJsonAsync("/api/v1/rules/reload", "");
+        await using var admin = await AdminApp.StartAsync(Props.Create(() => new FailingEngine()));
+        var (status, body) = await admin.Http.PostJsonAsync("/api/v1/rules/reload", "");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         Assert.Equal("rule engine unavailable", body.GetProperty("error").GetString());
     }
@@ -66,12 +58,10 @@ public sealed class AdminServerSpecs : Akka.TestKit.Xunit2.TestKit
     public async Task Ready_is_503_until_the_node_says_it_is_listening()
     {
         var state = new NodeState();
-        var api = new AdminApi(new AdminBackend(CreateTestProbe().Ref, new ProxyMetrics(), state, AnyLoopbackPort, TimeSpan.FromSeconds(1)));
-        await using var server = await AdminServer.StartAsync(AnyLoopbackPort, api, Serilog.Core.Logger.None);
-        using var http = new AdminHttp(new Uri($"http://{server.Endpoint}/"));
-        using (var notYet = await http.SendAsync(HttpMethod.Get, "/ready")) Assert.Equal(HttpStatusCode.ServiceUnavailable, notYet.StatusCode);
+        await using var admin = await AdminApp.StartAsync(Props.Create(() => new SilentEngine()), state);
+        using (var notYet = await admin.Http.SendAsync(HttpMethod.Get, "/ready")) Assert.Equal(HttpStatusCode.ServiceUnavailable, notYet.StatusCode);
         state.Listening = true;
-        using var ready = await http.SendAsync(HttpMethod.Get, "/ready");
+        using var ready = await admin.Http.SendAsync(HttpMethod.Get, "/ready");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
     }
 
@@ -104,6 +94,11 @@ public sealed class AdminServerSpecs : Akka.TestKit.Xunit2.TestKit
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         var refused = await Assert.ThrowsAsync<SocketException>(async () => await socket.ConnectAsync(admin));
         Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+    }
+
+    private sealed class SilentEngine : ReceiveActor
+    {
+        public SilentEngine() => ReceiveAny(_ => { });
     }
 
     private sealed class FailingEngine : ReceiveActor

@@ -7,7 +7,7 @@ using Outcall.Tests.Intercept;
 
 namespace Outcall.Tests.Cli;
 
-/// <summary>Issue 14 / S011-FR-002, FR-018, IF-007..009, AS-004/009/010: `outcall ca init|bundle|status`.</summary>
+/// <summary>Issue 14 / S011-FR-002, S011-FR-018, S011-IF-007..009, S011-AS-004/009/010: `outcall ca init|bundle|status`.</summary>
 [UnsupportedOSPlatform("windows")]
 public sealed class CaCommandSpecs : IDisposable
 {
@@ -125,13 +125,56 @@ public sealed class CaCommandSpecs : IDisposable
     }
 
     [Fact]
-    public void Status_shows_the_running_nodes_leaf_count_when_given_one()
+    public void Status_shows_the_running_nodes_leaf_count_when_the_node_runs_this_CA_S011_IF012()
+    {
+        _dir.WithNewCa();
+        var node = new NodeLeaves.Reported(new Uri("http://127.0.0.1:9091/"), true, FileFingerprint(), 17, 1024);
+
+        CaCommand.Status(Configured, _stdout, _stderr, node);
+
+        Assert.Contains("leaves cached: 17 of 1024 (the node at http://127.0.0.1:9091/)", _stdout.ToString());
+    }
+
+    [Fact]
+    public void Status_gives_no_count_when_the_running_node_signs_with_another_CA()
+    {
+        _dir.WithNewCa();
+        using var other = CertificateAuthority.Generate();
+        var node = new NodeLeaves.Reported(new Uri("http://127.0.0.1:9091/"), true, other.Fingerprint, 17, 1024);
+
+        var exit = CaCommand.Status(Configured, _stdout, _stderr, node);
+
+        Assert.Equal(0, exit);
+        Assert.Contains($"leaves cached: not known for this CA (the node at http://127.0.0.1:9091/ runs the CA with fingerprint SHA-256 {other.Fingerprint})",
+            _stdout.ToString());
+        Assert.DoesNotContain("17 of 1024", _stdout.ToString());
+    }
+
+    [Fact]
+    public void Status_says_when_the_running_node_has_no_CA()
     {
         _dir.WithNewCa();
 
-        CaCommand.Status(Configured, _stdout, _stderr, cachedLeaves: 17);
+        CaCommand.Status(Configured, _stdout, _stderr, new NodeLeaves.Reported(new Uri("http://127.0.0.1:9091/"), false, "", 0, 1024));
 
-        Assert.Contains("leaves cached: 17 of 1024", _stdout.ToString());
+        Assert.Contains("leaves cached: none (the node at http://127.0.0.1:9091/ runs without a CA)", _stdout.ToString());
+    }
+
+    [Fact]
+    public void Status_says_why_the_leaf_count_is_not_known_when_the_node_cannot_be_asked()
+    {
+        _dir.WithNewCa();
+
+        var exit = CaCommand.Status(Configured, _stdout, _stderr, new NodeLeaves.Unknown("cannot reach the admin API at http://127.0.0.1:1/: ConnectionRefused"));
+
+        Assert.Equal(0, exit);
+        Assert.Contains("leaves cached: not known (cannot reach the admin API at http://127.0.0.1:1/: ConnectionRefused); at most 1024", _stdout.ToString());
+    }
+
+    private string FileFingerprint()
+    {
+        using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(_dir.CertificatePath));
+        return CertificateAuthority.FingerprintOf(certificate);
     }
 
     [Fact]

@@ -110,7 +110,8 @@ public class HeadParserProperties
                     delivered = Math.Min(bytes.Length, delivered + piece);
                     partial = RequestHeadParser.Parse(bytes.AsSpan(0, delivered), 64 * 1024, scan);
                 } while (partial.Status == HeadParseStatus.NeedMoreData && delivered < bytes.Length);
-                if (partial.Status != whole.Status || partial.Consumed != whole.Consumed || !partial.Head!.Headers.SequenceEqual(whole.Head!.Headers)) return false;
+                if (partial.Status != whole.Status || partial.StatusCode != whole.StatusCode || partial.Consumed != whole.Consumed) return false;
+                if (whole.Head is not null && !partial.Head!.Headers.SequenceEqual(whole.Head.Headers)) return false;
                 scan.Reset();
             }
             return true;

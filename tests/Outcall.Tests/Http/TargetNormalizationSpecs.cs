@@ -28,6 +28,7 @@ public class TargetNormalizationSpecs
     [InlineData("//a/./b", "//a/b")]
     [InlineData("/a//../b", "/a/b")]
     [InlineData("/%2e%2efoo/x..y/.../.well-known", "/%2e%2efoo/x..y/.../.well-known")]
+    [InlineData("/a;v=1/b..;c/./d", "/a;v=1/b..;c/d")]
     public void Dot_segments_are_removed_before_the_path_is_judged(string path, string expected)
     {
         var head = Get("http://example.com" + path);

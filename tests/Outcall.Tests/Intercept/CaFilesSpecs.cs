@@ -5,7 +5,7 @@ using Outcall.Intercept;
 namespace Outcall.Tests.Intercept;
 
 /// <summary>
-/// S011-FR-001/002, IF-002, EC-004, AS-011 / issue 14: ca.crt and ca.key on disk, written once and
+/// S011-FR-001/002, S011-IF-002, S011-EC-004, S011-AS-011 / issue 14: ca.crt and ca.key on disk, written once and
 /// loaded only when the key is private, readable and matching, and the certificate is a valid CA.
 /// </summary>
 [UnsupportedOSPlatform("windows")]

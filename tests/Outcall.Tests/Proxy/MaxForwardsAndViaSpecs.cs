@@ -126,3 +126,15 @@ public sealed class ViaOffSpecs() : ProxiedUpstreamSpecs(extraHocon: "outcall.pr
         Assert.DoesNotContain("Via:", response.Split("\r\n\r\n")[0]);
     }
 }
+
+/// <summary>The <c>outcall.proxy.via</c> key: on by default (RFC 9110 §7.6.3 makes Via a MUST for proxies).</summary>
+public sealed class ViaSettingSpecs
+{
+    [Fact]
+    public void Via_is_on_by_default() =>
+        Assert.True(Outcall.Proxy.ProxySettings.Create(Akka.Configuration.ConfigurationFactory.Empty).Via);
+
+    [Fact]
+    public void Via_off_is_read_from_the_proxy_section() =>
+        Assert.False(Outcall.Proxy.ProxySettings.Create(Akka.Configuration.ConfigurationFactory.ParseString("outcall.proxy.via = off")).Via);
+}

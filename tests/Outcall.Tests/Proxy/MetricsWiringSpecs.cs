@@ -1,10 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
+using Outcall.Tests.Telemetry;
 
 namespace Outcall.Tests.Proxy;
 
 /// <summary>The actors record what the admin API's /metrics reports.</summary>
-public sealed class MetricsWiringSpecs() : ProxiedUpstreamSpecs(Rules)
+public sealed class MetricsWiringSpecs() : ProxiedUpstreamSpecs(Rules, ProxyHarness.WithAdmin)
 {
     private const string Rules = """
         version: "1"
@@ -19,12 +20,17 @@ public sealed class MetricsWiringSpecs() : ProxiedUpstreamSpecs(Rules)
               allow_private_ips: true
         """;
 
-    private string Exposition()
+    /// <summary>The node's own /metrics, read with a Prometheus parser.</summary>
+    private async Task<IReadOnlyDictionary<string, PrometheusFamily>> ScrapeAsync()
     {
-        var text = new StringWriter();
-        Proxy.Node.Metrics.WriteTo(text);
-        return text.ToString();
+        using var admin = new HttpClient { BaseAddress = Proxy.AdminUri };
+        return PrometheusExposition.Parse(await admin.GetStringAsync("/metrics"));
     }
+
+    /// <summary>The one sample of that name and labels; NaN when there is none (yet).</summary>
+    private static double Value(IReadOnlyDictionary<string, PrometheusFamily> families, string sample, params (string Name, string Value)[] labels) =>
+        families.Values.SelectMany(f => f.Samples).SingleOrDefault(s => s.Name == sample && s.Labels.Count == labels.Length
+            && labels.All(l => s.Labels.TryGetValue(l.Name, out var v) && v == l.Value))?.Value ?? double.NaN;
 
     [Fact]
     public async Task Allowed_and_blocked_requests_are_counted_by_kind_verdict_and_reason()
@@ -36,10 +42,10 @@ public sealed class MetricsWiringSpecs() : ProxiedUpstreamSpecs(Rules)
         var metrics = Proxy.Node.Metrics;
         Assert.Equal(3, metrics.TotalRequests);
         Assert.Equal(2, metrics.TotalBlocked);
-        var text = Exposition();
-        Assert.Contains("outcall_requests_total{kind=\"http\",verdict=\"allow\"} 1", text);
-        Assert.Contains("outcall_blocks_total{reason=\"rule\"} 1", text);
-        Assert.Contains("outcall_blocks_total{reason=\"default_policy\"} 1", text);
+        var families = await ScrapeAsync();
+        Assert.Equal(1, Value(families, "outcall_requests_total", ("kind", "http"), ("verdict", "allow")));
+        Assert.Equal(1, Value(families, "outcall_blocks_total", ("reason", "rule")));
+        Assert.Equal(1, Value(families, "outcall_blocks_total", ("reason", "default_policy")));
     }
 
     [Fact]
@@ -47,8 +53,8 @@ public sealed class MetricsWiringSpecs() : ProxiedUpstreamSpecs(Rules)
     {
         using var client = Proxy.CreateClient();
         await client.GetByteArrayAsync($"http://{Upstream.Authority}/bytes?n=1000");
-        await Eventually.TrueAsync(() => Exposition().Contains("outcall_bytes_total{direction=\"down\"} 1000"), "1000 bytes down");
-        Assert.Contains("outcall_rule_evaluation_seconds_count 1", Exposition());
+        await Eventually.TrueAsync(async () => Value(await ScrapeAsync(), "outcall_bytes_total", ("direction", "down")) == 1000, "1000 bytes down");
+        Assert.Equal(1, Value(await ScrapeAsync(), "outcall_rule_evaluation_seconds_count"));
     }
 
     [Fact]
@@ -56,7 +62,7 @@ public sealed class MetricsWiringSpecs() : ProxiedUpstreamSpecs(Rules)
     {
         var port = UpstreamFailureSpecs.ClosedPort();
         await Proxy.SendRawAsync($"GET http://127.0.0.1:{port}/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
-        Assert.Contains("outcall_upstream_errors_total{kind=\"refused\"} 1", Exposition());
+        Assert.Equal(1, Value(await ScrapeAsync(), "outcall_upstream_errors_total", ("kind", "refused")));
         Assert.Equal(0, Proxy.Node.Metrics.ActiveTunnels);
     }
 
@@ -70,8 +76,9 @@ public sealed class MetricsWiringSpecs() : ProxiedUpstreamSpecs(Rules)
         });
         var response = await Proxy.SendRawAsync($"GET http://127.0.0.1:{upstream.Port}/ HTTP/1.1\r\nHost: 127.0.0.1:{upstream.Port}\r\n\r\n");
         Assert.StartsWith("HTTP/1.1 502", response);
-        await Eventually.TrueAsync(() => Exposition().Contains("outcall_upstream_errors_total{kind=\"closed\"} 1"), "the closed upstream to be counted");
-        Assert.Contains("outcall_upstream_errors_total{kind=\"protocol\"} 0", Exposition());
+        await Eventually.TrueAsync(async () => Value(await ScrapeAsync(), "outcall_upstream_errors_total", ("kind", "closed")) == 1,
+            "the closed upstream to be counted");
+        Assert.Equal(0, Value(await ScrapeAsync(), "outcall_upstream_errors_total", ("kind", "protocol")));
     }
 
     [Fact]
@@ -81,7 +88,8 @@ public sealed class MetricsWiringSpecs() : ProxiedUpstreamSpecs(Rules)
         var response = await Proxy.SendRawAsync(
             $"POST http://127.0.0.1:{upstream.Port}/ HTTP/1.1\r\nHost: 127.0.0.1:{upstream.Port}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
         Assert.StartsWith("HTTP/1.1 400", response);
+        var families = await ScrapeAsync();
         foreach (var kind in new[] { "refused", "timeout", "dns", "protocol", "closed" })
-            Assert.Contains($"outcall_upstream_errors_total{{kind=\"{kind}\"}} 0", Exposition());
+            Assert.Equal(0, Value(families, "outcall_upstream_errors_total", ("kind", kind)));
     }
 }

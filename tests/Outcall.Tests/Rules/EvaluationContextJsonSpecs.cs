@@ -19,8 +19,38 @@ public sealed class EvaluationContextJsonSpecs
         Assert.Equal(("api.github.com", "140.82.112.6", 443L, "tcp"), (context.NetworkHostname, context.NetworkIp, context.NetworkPort, context.NetworkProtocol));
         Assert.Equal(("GET", "/repos", "api.github.com", 12L), (context.HttpMethod, context.HttpPath, context.HttpHost, context.HttpBodySize));
         Assert.Equal("curl", context.HttpHeaders["user-agent"]);
-        Assert.Equal(("claude", "q", "A", "r1"), (context.AgentName, context.DnsQuery, context.DnsType, context.RunId));
+        Assert.Equal(("claude", "q", "A", "r1"), (context.AgentName, context.DnsQuery, context.DnsRecordType, context.RunId));
         Assert.Equal(("c1", "n", "python:3", "x"), (context.DockerContainerId, context.DockerContainerName, context.DockerImage, context.DockerLabels["Team"]));
+    }
+
+    [Fact]
+    public void Every_S003_IF_013_list_and_map_variable_can_be_given()
+    {
+        var context = EvaluationContextJson.Parse("""
+            {"http": {"scheme": "http"}, "dns": {"record_type": "AAAA"},
+             "docker": {"command": ["python", "app.py"], "volumes": ["/work"], "env_keys": ["HOME"], "capabilities": ["NET_ADMIN"]},
+             "run": {"tool": "git", "cwd": "/src", "args": ["push"], "flags": ["-f"],
+                     "context": {"branch": "main", "depth": 3, "ratio": 0.5, "ci": true, "none": null, "tags": ["a"], "owner": {"team": "x"}}}}
+            """);
+
+        Assert.Equal(("http", "AAAA", "git", "/src"), (context.HttpScheme, context.DnsRecordType, context.RunTool, context.RunCwd));
+        Assert.Equal(["python", "app.py"], context.DockerCommand);
+        Assert.Equal(["/work"], context.DockerVolumes);
+        Assert.Equal(["HOME"], context.DockerEnvKeys);
+        Assert.Equal(["NET_ADMIN"], context.DockerCapabilities);
+        Assert.Equal(["push"], context.RunArgs);
+        Assert.Equal(["-f"], context.RunFlags);
+        var condition = "run.context.branch == 'main' && run.context.depth == 3 && run.context.ratio == 0.5 && run.context.ci"
+            + " && run.context.none == null && 'a' in run.context.tags && run.context.owner.team == 'x'";
+        Assert.Equal(true, Cel.CelTestContext.Compile(condition).Evaluate(context).Value);
+    }
+
+    [Fact]
+    public void Dns_type_is_the_older_name_of_dns_record_type()
+    {
+        var context = EvaluationContextJson.Parse("""{"dns": {"type": "A"}}""");
+
+        Assert.Equal(true, Cel.CelTestContext.Compile("dns.record_type == 'A' && dns.type == 'A'").Evaluate(context).Value);
     }
 
     [Fact]
@@ -45,6 +75,11 @@ public sealed class EvaluationContextJsonSpecs
     [InlineData("""[]""", "must be a JSON object")]
     [InlineData("""{"network": {""", "not valid JSON")]
     [InlineData("""{"network": {"hostname": "a", "hostname": "b"}}""", "given twice")]
+    [InlineData("""{"dns": {"type": "A", "record_type": "A"}}""", "are the same variable")]
+    [InlineData("""{"run": {"flags": "-f"}}""", "'run.flags' must be an array of strings")]
+    [InlineData("""{"run": {"flags": ["-f", 1]}}""", "'run.flags' item 1 must be a string")]
+    [InlineData("""{"run": {"context": []}}""", "'run.context' must be an object")]
+    [InlineData("""{"run": {"context": {"a": 1, "a": 2}}}""", "has entry 'a' twice")]
     public void A_context_that_does_not_fit_the_schema_is_a_format_error(string json, string expected)
     {
         Assert.Contains(expected, Assert.Throws<FormatException>(() => EvaluationContextJson.Parse(json)).Message);

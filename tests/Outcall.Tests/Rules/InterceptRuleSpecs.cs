@@ -5,7 +5,7 @@ using Outcall.Rules;
 namespace Outcall.Tests.Rules;
 
 /// <summary>
-/// S011-FR-003/FR-004, AS-003 / issue 14: `egress: { mode: intercept }` on allow rules, refused (naming the
+/// S011-FR-003/S011-FR-004, S011-AS-003 / issue 14: `egress: { mode: intercept }` on allow rules, refused (naming the
 /// file, line and rule) when the node has no CA, with a reload refused whole and the old set kept.
 /// </summary>
 public sealed class InterceptRuleSpecs : TestKit, IDisposable

@@ -9,7 +9,17 @@ public sealed class RulesCommandSpecs : IDisposable
     private readonly StringWriter _stdout = new();
     private readonly StringWriter _stderr = new();
 
-    public void Dispose() => _directory.Dispose();
+    /// <summary>A configuration whose outcall.rules.dir is the test's directory: the default the flags override.</summary>
+    private readonly string _config = Path.Combine(Directory.CreateTempSubdirectory("outcall-rules-conf-").FullName, "outcall.conf");
+
+    public RulesCommandSpecs() =>
+        File.WriteAllText(_config, $"outcall.rules.dir = {System.Text.Json.JsonSerializer.Serialize(_directory.Path)}\n");
+
+    public void Dispose()
+    {
+        _directory.Dispose();
+        Directory.Delete(Path.GetDirectoryName(_config)!, recursive: true);
+    }
 
     private const string TwoRules = """
         version: "1"
@@ -25,7 +35,9 @@ public sealed class RulesCommandSpecs : IDisposable
             priority: 1
         """;
 
-    private int Run(params string[] args) => RulesCommand.Run(args, _directory.Path, _stdout, _stderr);
+    /// <summary>`outcall --config CONF rules ARGS...` through the one command-line parser.</summary>
+    private int Run(params string[] args) =>
+        CommandLine.RunAsync(["--config", _config, "rules", .. args], _stdout, _stderr).GetAwaiter().GetResult();
 
     [Fact]
     public void Check_summarises_a_valid_directory()
@@ -112,6 +124,15 @@ public sealed class RulesCommandSpecs : IDisposable
 
         Assert.Equal(0, Run("test", "--expr", expression, "--context", context));
         Assert.Equal(expected, _stdout.ToString().Trim());
+    }
+
+    [Fact]
+    public void Test_takes_the_run_and_docker_namespaces_of_IF_013()
+    {
+        var context = """{"run":{"tool":"git","flags":["-f"],"context":{"branch":"main"}},"docker":{"capabilities":["NET_ADMIN"]}}""";
+
+        Assert.Equal(0, Run("test", "--expr", """run.tool == "git" && "-f" in run.flags && run.context.branch == "main" && "NET_ADMIN" in docker.capabilities""", "--context", context));
+        Assert.Equal("Result: true", _stdout.ToString().Trim());
     }
 
     [Fact]

@@ -111,8 +111,9 @@ public sealed class PrivateDestinationSpecs(SecurityNodes nodes) : IClassFixture
     {
         var proxy = nodes.Permissive;
         var port = proxy.Endpoint.Port;
+        // Not the exact probe (that one is answered by the proxy itself, HealthThroughProxySpecs): this one would be forwarded to us.
         var response = await HostileRequestSpecs.SendAsync(proxy,
-            $"GET http://{host}:{port}/outcall-health HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n");
+            $"GET http://{host}:{port}/outcall-health?loop=1 HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n");
         Assert.True(response.StartsWith("HTTP/1.1 403 Forbidden\r\n", StringComparison.Ordinal), $"{host}: got {HostileRequestSpecs.FirstLine(response)}");
         Assert.DoesNotContain("\"status\":\"ok\"", response);
     }

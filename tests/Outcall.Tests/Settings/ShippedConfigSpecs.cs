@@ -10,14 +10,7 @@ namespace Outcall.Tests.Settings;
 /// <summary>hocon/outcall.conf documents every key, with the defaults the binary really has.</summary>
 public sealed class ShippedConfigSpecs
 {
-    private static string RepoFile(string relative)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Outcall.sln"))) return Path.Combine(dir.FullName, relative);
-        throw new InvalidOperationException("repository root not found");
-    }
-
-    private static Akka.Configuration.Config Shipped => ConfigurationFactory.ParseString(File.ReadAllText(RepoFile("hocon/outcall.conf")));
+    private static Akka.Configuration.Config Shipped => ConfigurationFactory.ParseString(RepositoryFiles.Read("hocon/outcall.conf"));
 
     /// <summary>Every leaf key below <paramref name="path"/> (an empty object, like `agents { }`, counts as a leaf).</summary>
     private static IEnumerable<string> LeafPaths(Akka.Configuration.Config config, string path)

@@ -142,6 +142,19 @@ public sealed class TunnelGraphSpecs : TestKit, IDisposable
     }
 
     [Fact]
+    public async Task The_idle_timeout_sends_both_peers_a_FIN_before_the_tunnel_ends_FR_011()
+    {
+        var (agent, clientEnd, upstreamEnd, server) = await TwoPairsAsync();
+        var tunnel = Graph(TimeSpan.FromMilliseconds(300)).Run(clientEnd, [], upstreamEnd, [], new TunnelTraffic());
+
+        await Assert.ThrowsAnyAsync<Exception>(() => tunnel.Completion.WaitAsync(Wait));
+        // The proxy's ends are still open here: what the peers read is the FIN itself, not a close.
+        using var deadline = new CancellationTokenSource(Wait);
+        Assert.Equal(0, await agent.ReceiveAsync(new byte[1], SocketFlags.None, deadline.Token));
+        Assert.Equal(0, await server.ReceiveAsync(new byte[1], SocketFlags.None, deadline.Token));
+    }
+
+    [Fact]
     public async Task A_socket_error_on_one_side_fails_the_tunnel()
     {
         var (_, clientEnd, upstreamEnd, server) = await TwoPairsAsync();

@@ -10,8 +10,9 @@ public sealed class MemoryMeasurement;
 
 /// <summary>
 /// A slow side never makes the proxy buffer without bound (seed: HTTP Correctness, backpressure). The
-/// proxy holds at most its fixed per-connection buffers (HTTP: 64 KiB upstream + 16 KiB client; tunnels:
-/// one 16 KiB read and one chunk in flight per direction); the TCP window does the rest. Measured here as
+/// proxy holds at most its fixed per-connection buffers (HTTP: 64 KiB upstream + a client buffer of
+/// client-hello-max-bytes, 16 KiB; tunnels: one 64 KiB read, TunnelGraph.ReadSize, and one chunk in flight
+/// per direction); the TCP window does the rest. Measured here as
 /// the growth of this process's resident memory while 500 MB pass a throttled side, against a 96 MB bound
 /// that leaves room for the GC's own slack but not for 500 MB of buffering. Runs alone so that other
 /// specs' allocations do not count.
