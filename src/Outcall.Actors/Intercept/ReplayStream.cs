@@ -16,13 +16,19 @@ internal sealed class ReplayStream(byte[] prefix, Stream inner) : Stream
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-    public override int Read(Span<byte> buffer) => TakePrefix(buffer) is var taken and > 0 ? taken : inner.Read(buffer);
+    public override int Read(Span<byte> buffer) => HasPrefix ? TakePrefix(buffer) : inner.Read(buffer);
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    /// <remarks>
+    /// While prefix bytes remain every read is answered from them, a zero-byte read too: SslStream waits for data with
+    /// a zero-byte read, and passing that to the socket would wait for bytes the client already sent (a hung handshake).
+    /// </remarks>
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        TakePrefix(buffer.Span) is var taken and > 0 ? ValueTask.FromResult(taken) : inner.ReadAsync(buffer, cancellationToken);
+        HasPrefix ? ValueTask.FromResult(TakePrefix(buffer.Span)) : inner.ReadAsync(buffer, cancellationToken);
+
+    private bool HasPrefix => _offset < prefix.Length;
 
     public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
 
