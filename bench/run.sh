@@ -2,7 +2,12 @@
 # Side-by-side benchmark: Outcall vs squid vs tinyproxy vs direct (no proxy), all on 127.0.0.1.
 # One command on a fresh Debian machine (root, or a user with sudo):   bench/run.sh
 # Knobs (environment): ROUNDS=3 DURATION=10 (s per wrk run) CHURN_SECONDS=5 IDLE_TUNNELS=10000
+<<<<<<< HEAD
 #   LARGE_MB=512 SCENARIOS="small bulk churn idle sse" (a subset, for iterating; sse: small GETs with 5 stuck event-stream subscribers vs none) OUTCALL_BIN=path (another outcall build, for before/after) SKIP_INSTALL=1 (packages already there) SKIP_BUILD=1 (Release build already there)
+=======
+#   LARGE_MB=512 SCENARIOS="small bulk churn idle" (a subset, for iterating) OUTCALL_BIN=path (another outcall build, for before/after) SKIP_INSTALL=1 (packages already there) SKIP_BUILD=1 (Release build already there)
+#   DOTNET_GCgen0size=0x400000 (Outcall's gen0 budget as shipped; 0 = the runtime's default, for before/after)
+>>>>>>> work/soak
 # Prints a Markdown table of medians and saves it to bench/results/<date>.md. See docs/PERFORMANCE.md.
 set -euo pipefail
 
@@ -14,6 +19,7 @@ CHURN_WORKERS=${CHURN_WORKERS:-50}
 IDLE_TUNNELS=${IDLE_TUNNELS:-10000}
 TICKS=$(getconf CLK_TCK)
 LARGE_MB=${LARGE_MB:-512}
+GEN0SIZE=${DOTNET_GCgen0size:-0x400000}
 PROXIES=(outcall squid tinyproxy)
 SCENARIOS=" ${SCENARIOS:-small bulk churn idle sse} "
 wanted() { [[ "$SCENARIOS" == *" $1 "* ]]; }
@@ -28,6 +34,8 @@ PIDS=()
 declare -A PORT PID RESULT
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 
 stop_system_services() {
     # Package installs may start these as system services; the benchmark runs its own instances.
@@ -53,28 +61,6 @@ install_packages() {
         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q nginx-light squid tinyproxy wrk curl openssl
     fi
     stop_system_services
-}
-
-build() {
-    if [ "${SKIP_BUILD:-0}" != 1 ]; then
-        log "building Outcall and the load tools (Release)"
-        dotnet build "$REPO/src/Outcall.Host" -c Release -nologo -v q
-        dotnet build "$HERE/Outcall.LoadTools" -c Release -nologo -v q
-    fi
-    OUTCALL=${OUTCALL_BIN:-$REPO/src/Outcall.Host/bin/Release/net10.0/outcall}
-    LOADTOOLS="$HERE/Outcall.LoadTools/bin/Release/net10.0/Outcall.LoadTools"
-}
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# A free port below the ephemeral range, not handed out before in this run.
-free_port() {
-    local port
-    while :; do
-        port=$((20000 + RANDOM % 12000))
-        [[ " ${PORT[*]:-} " == *" $port "* ]] && continue
-        port_in_use "$port" || { echo "$port"; return; }
-    done
 }
 
 wait_for_port() {
@@ -108,7 +94,11 @@ start() { # name port command...
 }
 
 start_all() {
+<<<<<<< HEAD
     for name in nginx nginx_tls squid tinyproxy outcall outcall_1000 outcall_events outcall_events_admin; do PORT[$name]=$(free_port); done
+=======
+    for name in nginx nginx_tls squid tinyproxy outcall outcall_1000; do PORT[$name]=$(free_port "${PORT[@]}"); done
+>>>>>>> work/soak
     mkdir -p "$WORK/www" "$WORK/run"
     chmod 1777 "$WORK/run"
     chmod 755 "$WORK/www"
@@ -129,9 +119,10 @@ start_all() {
     wait_for_port nginx_tls "${PORT[nginx_tls]}"
     start squid "${PORT[squid]}" squid -N -f "$WORK/squid.conf"
     start tinyproxy "${PORT[tinyproxy]}" tinyproxy -d -c "$WORK/tinyproxy.conf"
-    start outcall "${PORT[outcall]}" "$OUTCALL" --listen "127.0.0.1:${PORT[outcall]}" \
+    # The gen0 budget the Dockerfile and deploy/outcall.service ship (the runtime reads it from the environment only).
+    start outcall "${PORT[outcall]}" env DOTNET_GCgen0size="$GEN0SIZE" "$OUTCALL" --listen "127.0.0.1:${PORT[outcall]}" \
         --rules-dir "$WORK/rules-1" --config "$WORK/outcall.conf"
-    start outcall_1000 "${PORT[outcall_1000]}" "$OUTCALL" --listen "127.0.0.1:${PORT[outcall_1000]}" \
+    start outcall_1000 "${PORT[outcall_1000]}" env DOTNET_GCgen0size="$GEN0SIZE" "$OUTCALL" --listen "127.0.0.1:${PORT[outcall_1000]}" \
         --rules-dir "$WORK/rules-1000" --config "$WORK/outcall.conf"
     if wanted sse; then
         # The same node with its admin listener on, for the event stream's subscribers.
@@ -279,7 +270,7 @@ report() {
 
 main() {
     install_packages
-    build
+    build_outcall_and_tools
     ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
     # Each idle tunnel costs the load tool two descriptors (its end and the echo end) and the proxy two.
     local fit=$(( ($(ulimit -n) - 400) / 2 ))

@@ -4,7 +4,12 @@ using Outcall.LoadTools;
 //   churn --proxy 127.0.0.1:P|direct --workers N --seconds T [--max-connections M]
 //   idle  --proxy 127.0.0.1:P --tunnels N --pid PID [--seconds T]
 //   rules --count N --out DIR
+<<<<<<< HEAD
 //   sse   --proxy 127.0.0.1:P --admin 127.0.0.1:A [--subscribers 5] [--connections 20] [--seconds 5] [--rounds 3] [--target URL]
+=======
+//   warmup --proxy 127.0.0.1:P [--seconds 3]
+//   soak  --proxy 127.0.0.1:P --pid PID --metrics URL --log FILE --out PREFIX --rate R --minutes M|--seconds S --commit C --command TEXT --note TEXT
+>>>>>>> work/soak
 // Results are printed as one line of key=value pairs for bench/run.sh to read.
 try
 {
@@ -14,7 +19,12 @@ try
         "churn" => await TunnelChurn.RunAsync(options),
         "idle" => await IdleTunnels.RunAsync(options),
         "rules" => RuleSetWriter.Run(options),
+<<<<<<< HEAD
         "sse" => await StalledSubscribers.RunAsync(options),
+=======
+        "soak" => await Soak.RunAsync(options),
+        "warmup" => await Warmup.RunAsync(options),
+>>>>>>> work/soak
         _ => Usage(),
     };
 }
@@ -26,6 +36,10 @@ catch (ArgumentException e)
 
 static int Usage()
 {
+<<<<<<< HEAD
     Console.Error.WriteLine("usage: loadtools churn|idle|rules|sse [--key value]...");
+=======
+    Console.Error.WriteLine("usage: loadtools churn|idle|rules|soak|warmup [--key value]...");
+>>>>>>> work/soak
     return 2;
 }

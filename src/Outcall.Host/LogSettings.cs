@@ -1,7 +1,7 @@
 using Akka.Configuration;
 using Serilog;
-using Serilog.Events;
 using Serilog.Core;
+using Serilog.Events;
 using Serilog.Formatting;
 using Serilog.Formatting.Compact;
 using Serilog.Formatting.Display;

@@ -1,15 +1,15 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using Akka.Actor;
 using Akka;
+using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Configuration;
 using Akka.Event;
-using Akka.Streams;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using Akka.Streams;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -25,15 +25,15 @@ namespace Outcall.Egress;
 /// </remarks>
 public sealed class DestinationGuard
 {
-    private readonly IHostResolver resolver;
-    private readonly IPEndPoint[] proxyEndpoints;
+    private readonly IHostResolver _resolver;
+    private readonly IPEndPoint[] _proxyEndpoints;
 
     public DestinationGuard(IHostResolver resolver, IReadOnlyList<IPEndPoint> proxyEndpoints)
     {
         ArgumentNullException.ThrowIfNull(resolver);
         ArgumentNullException.ThrowIfNull(proxyEndpoints);
-        this.resolver = resolver;
-        this.proxyEndpoints = [.. proxyEndpoints.Select(e => new IPEndPoint(Unmapped(e.Address), e.Port))];
+        _resolver = resolver;
+        _proxyEndpoints = [.. proxyEndpoints.Select(e => new IPEndPoint(Unmapped(e.Address), e.Port))];
     }
 
     public async Task<DestinationCheck> CheckAsync(string host, int port, bool allowPrivateIps, CancellationToken cancellationToken)
@@ -61,7 +61,7 @@ public sealed class DestinationGuard
         IPAddress[] addresses;
         try
         {
-            addresses = await resolver.ResolveAsync(host, cancellationToken).ConfigureAwait(false);
+            addresses = await _resolver.ResolveAsync(host, cancellationToken).ConfigureAwait(false);
         }
         catch (HostResolutionException e)
         {
@@ -88,7 +88,8 @@ public sealed class DestinationGuard
             {
                 return Forbidden(isLiteral
                     ? $"destination {host} is {Describe(category)}"
-                    : $"destination {host} resolves to a non-public address ({Describe(category)})") with { AddressClass = Describe(category) };
+                    : $"destination {host} resolves to a non-public address ({Describe(category)})") with
+                { AddressClass = Describe(category) };
             }
 
             var endpoint = new IPEndPoint(address, port);
@@ -104,7 +105,7 @@ public sealed class DestinationGuard
     private bool IsProxyItself(IPAddress address, int port)
     {
         var target = Unmapped(address);
-        foreach (var listen in proxyEndpoints)
+        foreach (var listen in _proxyEndpoints)
         {
             if (listen.Port != port)
             {

@@ -17,7 +17,7 @@ public sealed class SystemHostResolver : IHostResolver
     /// <summary>Matches the default connect timeout (FR-010), so DNS alone never outlasts it.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly TimeSpan timeout;
+    private readonly TimeSpan _timeout;
 
     public SystemHostResolver()
         : this(DefaultTimeout)
@@ -27,7 +27,7 @@ public sealed class SystemHostResolver : IHostResolver
     public SystemHostResolver(TimeSpan timeout)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
-        this.timeout = timeout;
+        _timeout = timeout;
     }
 
     public async Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken)
@@ -46,7 +46,7 @@ public sealed class SystemHostResolver : IHostResolver
         }
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
+        deadline.CancelAfter(_timeout);
         IPAddress[] addresses;
         try
         {

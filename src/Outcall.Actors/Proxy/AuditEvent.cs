@@ -57,7 +57,8 @@ public readonly record struct AuditEvent(
     /// <summary>A block past the rules: the destination guard refused what <paramref name="verdict"/> allowed.</summary>
     public static AuditEvent Refused(JudgedRequest request, DestinationCheck check, Verdict verdict) =>
         Create(request, Block, verdict.RuleId, verdict.File, check.Reason ?? "destination not allowed")
-            with { Cause = "destination", AddressClass = check.AddressClass, DecidedBy = request.WouldBlockIn };
+            with
+        { Cause = "destination", AddressClass = check.AddressClass, DecidedBy = request.WouldBlockIn };
 
     private static string DecisionOf(Verdict verdict) => verdict.WouldBlock ? WouldBlock : verdict.IsAllowed ? Allow : Block;
 

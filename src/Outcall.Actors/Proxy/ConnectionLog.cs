@@ -42,7 +42,8 @@ internal sealed class ConnectionLog(ILoggingAdapter log, string clientIp, EventJ
         // Only what the rules blocked is traced, against the very set that decided; an allow costs one small object.
         var trace = e.Decision != AuditEvent.Allow && e.Context is { } context && e.DecidedBy is { } set ? set.Trace(context) : null;
         journal.Append(new TrafficEvent(id, DateTimeOffset.UtcNow, e.Decision, e.Cause, e.ClientIp, e.Agent, e.Method, e.Host, e.Port, e.Path,
-            e.ServerName, e.RuleId, e.RuleFile, e.Reason, e.DurationMs) { RuleSet = e.DecidedBy, Trace = trace, AddressClass = e.AddressClass });
+            e.ServerName, e.RuleId, e.RuleFile, e.Reason, e.DurationMs)
+        { RuleSet = e.DecidedBy, Trace = trace, AddressClass = e.AddressClass });
         // A block is answered with its 403 and has no outcome; a would-block goes on like an allow.
         _eventId = e.Decision == AuditEvent.Block ? 0 : id;
         _eventPublished = Stopwatch.GetTimestamp();

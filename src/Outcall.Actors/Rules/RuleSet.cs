@@ -31,7 +31,8 @@ public sealed partial class RuleSet
             var rule = orderedRules[i];
             _matchEvaluations[i] = new RuleEvaluation(
                 new Verdict(rule.Action, rule.Id, rule.File, $"rule {rule.Id}", rule.Log, rule.AllowPrivateIps, rule.Mode),
-                NoWarnings) { DecidedBy = this, RuleIndex = i };
+                NoWarnings)
+            { DecidedBy = this, RuleIndex = i };
         }
         _defaultBlock = new RuleEvaluation(DefaultBlockVerdict, NoWarnings) { DecidedBy = this };
     }

@@ -16,7 +16,8 @@ public sealed record RulesSettings(string Directory, TimeSpan AskTimeout, bool W
             OutcallConfig.PositiveDuration(section, "ask-timeout"),
             section.GetBoolean("watch"),
             OutcallConfig.PositiveDuration(section, "watch-debounce"),
-            OutcallConfig.PositiveDuration(section, "evaluation-budget")) { Mode = ModeOf(section.GetString("mode")) };
+            OutcallConfig.PositiveDuration(section, "evaluation-budget"))
+        { Mode = ModeOf(section.GetString("mode")) };
     }
 
     private static RulesMode ModeOf(string? text) => text?.Trim().ToLowerInvariant() switch

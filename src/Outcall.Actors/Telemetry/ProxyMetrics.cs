@@ -101,6 +101,9 @@ public sealed class ProxyMetrics : IDisposable
             description: "Pooled upstream connections closed by the pool.");
         Meter.CreateObservableCounter("outcall.upstream_retries", () => Interlocked.Read(ref _retries),
             description: "Requests retried on a fresh upstream connection.");
+        // Process-wide: what the soak (bench/soak.sh) and an operator watch for a managed-memory leak.
+        Meter.CreateObservableGauge("outcall.gc_heap_size", () => GC.GetGCMemoryInfo().HeapSizeBytes, unit: "By",
+            description: "Managed heap size after the last garbage collection.");
     }
 
     public long ActiveConnections => Interlocked.Read(ref _activeConnections);

@@ -37,9 +37,12 @@ public static class AdminCommands
         }
     }
 
-    /// <summary>The --admin flag's address, else the configured admin API's.</summary>
-    public static Uri BaseUri(string? adminFlag, string? configFile) =>
-        adminFlag is not null ? ParseAdminUrl(adminFlag) : BaseUri(AdminSettings.Create(ConfigLayers.Load(configFile)));
+    /// <summary>The --admin flag's address, else the configured admin API's; with the configured token (outcall.admin.token) either way.</summary>
+    public static AdminTarget Target(string? adminFlag, string? configFile)
+    {
+        var settings = AdminSettings.Create(ConfigLayers.Load(configFile));
+        return new AdminTarget(adminFlag is not null ? ParseAdminUrl(adminFlag) : BaseUri(settings), settings.Token);
+    }
 
     /// <summary>
     /// The admin API of a node run with <paramref name="settings"/>. An unspecified listen address
@@ -55,7 +58,7 @@ public static class AdminCommands
         return new Uri($"http://{new IPEndPoint(address, listen.Port)}/");
     }
 
-    public static async Task<int> ProxyStatusAsync(Uri admin, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> ProxyStatusAsync(AdminTarget admin, TextWriter stdout, TextWriter stderr)
     {
         var answer = await CallAsync(admin, HttpMethod.Get, "api/v1/proxy", stderr).ConfigureAwait(false);
         if (answer is not { } envelope) return 1;
@@ -69,7 +72,7 @@ public static class AdminCommands
         }
     }
 
-    public static async Task<int> RulesReloadAsync(Uri admin, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> RulesReloadAsync(AdminTarget admin, TextWriter stdout, TextWriter stderr)
     {
         var answer = await CallAsync(admin, HttpMethod.Post, "api/v1/rules/reload", stderr).ConfigureAwait(false);
         if (answer is not { } envelope) return 1;
@@ -91,7 +94,7 @@ public static class AdminCommands
     }
 
     /// <summary>One line per member: address, membership status, reachability, roles, then its rule set and counters.</summary>
-    public static async Task<int> ClusterStatusAsync(Uri admin, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> ClusterStatusAsync(AdminTarget admin, TextWriter stdout, TextWriter stderr)
     {
         var answer = await CallAsync(admin, HttpMethod.Get, "api/v1/cluster", stderr).ConfigureAwait(false);
         if (answer is not { } envelope) return 1;
@@ -130,7 +133,7 @@ public static class AdminCommands
     /// S011-IF-012 for `ca status`: the node's CA and leaf cache, or why they are not known (not reachable, the admin
     /// API answers without this endpoint). Never fails: the files are described either way.
     /// </summary>
-    public static async Task<NodeLeaves> InterceptionAsync(Uri admin)
+    public static async Task<NodeLeaves> InterceptionAsync(AdminTarget admin)
     {
         var (envelope, problem, status) = await TryCallAsync(admin, HttpMethod.Get, "api/v1/proxy/intercept").ConfigureAwait(false);
         using (envelope?.Document)
@@ -143,7 +146,7 @@ public static class AdminCommands
             var data = envelope.Data;
             try
             {
-                return new NodeLeaves.Reported(admin, data.GetProperty("ca_loaded").GetBoolean(), Field(data, "fingerprint_sha256"),
+                return new NodeLeaves.Reported(admin.BaseUri, data.GetProperty("ca_loaded").GetBoolean(), Field(data, "fingerprint_sha256"),
                     data.GetProperty("leaf_cache_size").GetInt32(), data.GetProperty("leaf_cache_max").GetInt32());
             }
             catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
@@ -153,10 +156,10 @@ public static class AdminCommands
         }
     }
 
-    private sealed record Envelope(JsonDocument Document, bool Success, JsonElement Data, string? Error);
+    internal sealed record Envelope(JsonDocument Document, bool Success, JsonElement Data, string? Error);
 
     /// <summary>One request; null (the reason printed as one line) when there is no envelope to read.</summary>
-    private static async Task<Envelope?> CallAsync(Uri admin, HttpMethod method, string path, TextWriter stderr)
+    internal static async Task<Envelope?> CallAsync(AdminTarget admin, HttpMethod method, string path, TextWriter stderr)
     {
         var (envelope, problem, _) = await TryCallAsync(admin, method, path).ConfigureAwait(false);
         if (envelope is null) stderr.WriteLine($"outcall: {problem}");
@@ -164,9 +167,9 @@ public static class AdminCommands
     }
 
     /// <summary>One request: the envelope, or why there is none (and the HTTP status, when there was an answer).</summary>
-    private static async Task<(Envelope? Envelope, string? Problem, HttpStatusCode? Status)> TryCallAsync(Uri admin, HttpMethod method, string path)
+    private static async Task<(Envelope? Envelope, string? Problem, HttpStatusCode? Status)> TryCallAsync(AdminTarget admin, HttpMethod method, string path)
     {
-        using var client = new HttpClient { BaseAddress = admin, Timeout = RequestTimeout };
+        using var client = admin.CreateClient(RequestTimeout);
         HttpResponseMessage response;
         try
         {
@@ -201,7 +204,7 @@ public static class AdminCommands
         }
     }
 
-    private static int Refused(Envelope envelope, TextWriter stderr)
+    internal static int Refused(Envelope envelope, TextWriter stderr)
     {
         stderr.WriteLine($"outcall: {envelope.Error ?? "the admin API refused the request"}");
         return 1;

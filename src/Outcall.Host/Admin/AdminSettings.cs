@@ -4,8 +4,11 @@ using Outcall.Proxy;
 
 namespace Outcall.Host.Admin;
 
-/// <summary>The `outcall.admin` section. <see cref="Listen"/> is null when the admin API is disabled (empty listen).</summary>
-public sealed record AdminSettings(IPEndPoint? Listen, TimeSpan AskTimeout)
+/// <summary>
+/// The `outcall.admin` section. <see cref="Listen"/> is null when the admin API is disabled (empty listen);
+/// <see cref="Token"/> is null when no admin token is configured.
+/// </summary>
+public sealed record AdminSettings(IPEndPoint? Listen, TimeSpan AskTimeout, AdminToken? Token = null)
 {
     public static AdminSettings Create(Config config)
     {
@@ -13,6 +16,7 @@ public sealed record AdminSettings(IPEndPoint? Listen, TimeSpan AskTimeout)
         var listen = section.GetString("listen") ?? "";
         var askTimeout = section.GetTimeSpan("ask-timeout", null, allowInfinite: false);
         if (askTimeout <= TimeSpan.Zero) throw new ConfigurationException("outcall.admin.ask-timeout must be a positive duration");
-        return new AdminSettings(listen.Length == 0 ? null : ProxySettings.ParseEndpoint(listen, "outcall.admin.listen"), askTimeout);
+        return new AdminSettings(listen.Length == 0 ? null : ProxySettings.ParseEndpoint(listen, "outcall.admin.listen"), askTimeout,
+            AdminToken.Parse(section.GetString("token") ?? ""));
     }
 }

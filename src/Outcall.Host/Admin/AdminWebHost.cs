@@ -40,7 +40,7 @@ public static class AdminWebHost
         return builder;
     }
 
-    /// <summary>Builds the application with the admin pipeline: bodies for bodiless refusals, the Host rule, the routes.</summary>
+    /// <summary>Builds the application with the admin pipeline: bodies for bodiless refusals, the Host rule, Origin and token, the routes.</summary>
     public static WebApplication BuildAdminApp(this WebApplicationBuilder builder)
     {
         var app = builder.Build();
@@ -57,7 +57,9 @@ public static class AdminWebHost
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             return AdminEnvelope.WriteBodylessAsync(context, "the admin API answers only Host localhost, 127.0.0.1 or [::1]");
         });
+        app.UseAdminAccess(app.Services.GetRequiredService<AdminSettings>());
         app.UseRouting();
+        app.MapAdminPage();
         app.MapAdminEndpoints();
         return app;
     }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
 using Outcall.Events;
 
 namespace Outcall.Host.Admin;
@@ -61,10 +62,13 @@ public static class EventEndpoints
     /// (same id), <c>event: lost</c> with <c>{"lost": N}</c> after N were dropped for this subscriber, and a comment
     /// every 15 s so proxies and browsers keep the connection.
     /// </summary>
-    private static async Task StreamAsync(HttpContext context, EventJournal journal)
+    private static async Task StreamAsync(HttpContext context, EventJournal journal, IHostApplicationLifetime lifetime)
     {
         var filter = FilterOf(context.Request.Query);
-        var cancel = context.RequestAborted;
+        if (lifetime.ApplicationStopping.IsCancellationRequested) throw new AdminError(StatusCodes.Status503ServiceUnavailable, "the node is stopping");
+        // The stream ends when the node stops, else an open page or tail holds the shutdown for Kestrel's whole grace.
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var cancel = ending.Token;
         using var subscription = journal.Subscribe(filter, SubscriberBacklog);
         var response = context.Response;
         response.ContentType = "text/event-stream";
@@ -96,7 +100,7 @@ public static class EventEndpoints
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            // The subscriber left.
+            // The subscriber left, or the node is stopping.
         }
     }
 

@@ -37,7 +37,7 @@ public sealed record CaStatusCommand(string? CaCert, string? CaKey, string? Admi
         NodeLeaves node;
         try
         {
-            node = await AdminCommands.InterceptionAsync(AdminCommands.BaseUri(AdminUrl, ConfigFile)).ConfigureAwait(false);
+            node = await AdminCommands.InterceptionAsync(AdminCommands.Target(AdminUrl, ConfigFile)).ConfigureAwait(false);
         }
         catch (StartupException e)
         {

@@ -7,7 +7,7 @@ namespace Outcall.Host.Cli;
 public sealed record ClusterStatusCommand(string? AdminUrl, string? ConfigFile) : CliCommand
 {
     public override Task<int> RunAsync(TextWriter stdout, TextWriter stderr) =>
-        AdminCommands.ClusterStatusAsync(AdminCommands.BaseUri(AdminUrl, ConfigFile), stdout, stderr);
+        AdminCommands.ClusterStatusAsync(AdminCommands.Target(AdminUrl, ConfigFile), stdout, stderr);
 }
 
 /// <summary>`outcall cluster ...`: commands that ask a running node through its admin API.</summary>

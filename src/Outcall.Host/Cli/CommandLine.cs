@@ -28,6 +28,7 @@ public static class CommandLine
             RunCommand.Define(),
             EnvCommand.Define(),
             RulesCommand.Define(),
+            TailCommand.Define(),
             ProxyCommand.Define(),
             ClusterCommand.Define(),
             CaCommand.Define(),

@@ -7,7 +7,7 @@ namespace Outcall.Host.Cli;
 public sealed record ProxyStatusCommand(string? AdminUrl, string? ConfigFile) : CliCommand
 {
     public override Task<int> RunAsync(TextWriter stdout, TextWriter stderr) =>
-        AdminCommands.ProxyStatusAsync(AdminCommands.BaseUri(AdminUrl, ConfigFile), stdout, stderr);
+        AdminCommands.ProxyStatusAsync(AdminCommands.Target(AdminUrl, ConfigFile), stdout, stderr);
 }
 
 /// <summary>`outcall proxy ...`: commands that ask a running node through its admin API.</summary>

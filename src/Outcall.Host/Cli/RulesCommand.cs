@@ -32,11 +32,11 @@ public sealed record RulesTestCommand(string Expression, string? Context) : CliC
 public sealed record RulesReloadCommand(string? AdminUrl, string? ConfigFile) : CliCommand
 {
     public override Task<int> RunAsync(TextWriter stdout, TextWriter stderr) =>
-        AdminCommands.RulesReloadAsync(AdminCommands.BaseUri(AdminUrl, ConfigFile), stdout, stderr);
+        AdminCommands.RulesReloadAsync(AdminCommands.Target(AdminUrl, ConfigFile), stdout, stderr);
 }
 
 /// <summary>
-/// `outcall rules check|list|test|reload` (S003 CLI). Exit codes: 0 fine, 1 the rules or expression are wrong,
+/// `outcall rules check|list|test|explain|suggest|reload` (S003 CLI, issue 15). Exit codes: 0 fine, 1 the rules or expression are wrong,
 /// 2 the command line is wrong.
 /// </summary>
 public static class RulesCommand
@@ -51,7 +51,16 @@ public static class RulesCommand
         var expression = CliOptions.Value("--expr", "CEL", "a boolean CEL expression over the request context");
         expression.Required = true;
         var context = CliOptions.Value("--context", "JSON", "the request context as JSON (default: {}, every field its zero value)");
-        return new Command("rules", "Check, list and try out rules; reload a running proxy's rules")
+        var explainDir = CliOptions.RulesDir();
+        var explainContext = CliOptions.Value("--context", "JSON", "the request context as JSON, as for rules test");
+        explainContext.Required = true;
+        var suggestAdmin = CliOptions.AdminUrl();
+        var suggestAgent = CliOptions.Value("--agent", "NAME", "only this agent's events; the rules then hold for it alone (agent.name)");
+        var suggestSince = CliOptions.Checked(CliOptions.Value("--since", "DURATION", "only events newer than this: 90s, 30m, 1h, 2d (default: all the node holds)"),
+            value => RulesSuggestCommand.ParseSince(value));
+        var suggestOut = CliOptions.Value("--out", "FILE", "write the rule file here instead of to standard output");
+        var explainJson = new Option<bool>("--json") { Description = "the explanation as one JSON object (the shape of /api/v1/events/{id})" };
+        return new Command("rules", "Check, list, try out and explain rules, draft them from observed traffic; reload a running proxy's rules")
         {
             Verb.Command("check", "Validate a rules directory: a summary, or every error (exit 1)",
                 result => new RulesCheckCommand(result.GetValue(checkDir), result.GetValue(CliOptions.Config)), checkDir),
@@ -59,6 +68,13 @@ public static class RulesCommand
                 result => new RulesListCommand(result.GetValue(listDir), result.GetValue(CliOptions.Config)), listDir),
             Verb.Command("test", "Evaluate one expression: Result: true / Result: false, or the error (exit 1)",
                 result => new RulesTestCommand(result.GetValue(expression)!, result.GetValue(context)), expression, context),
+            Verb.Command("explain", "Judge one request context offline: the deciding rule and, for a block, why each rule did not decide",
+                result => new RulesExplainCommand(result.GetValue(explainContext)!, result.GetValue(explainDir), result.GetValue(CliOptions.Config),
+                    result.GetValue(explainJson)), explainContext, explainDir, explainJson),
+            Verb.Command("suggest", "Draft a rule file that allows what a running node observed (blocked, would-block and allowed events)",
+                result => new RulesSuggestCommand(result.GetValue(suggestAdmin), result.GetValue(CliOptions.Config), result.GetValue(suggestAgent),
+                    result.GetValue(suggestSince) is { } since ? RulesSuggestCommand.ParseSince(since) : null, result.GetValue(suggestOut)),
+                suggestAdmin, suggestAgent, suggestSince, suggestOut),
             Verb.AdminClient("reload", "Ask the running proxy to reload its rules (exit 1 if the new set is rejected)",
                 (admin, config) => new RulesReloadCommand(admin, config)),
         };
@@ -143,7 +159,7 @@ public static class RulesCommand
     }
 
     /// <summary>Loads, printing warnings and (on failure) every error to stderr.</summary>
-    private static RuleLoadResult Load(string rulesDir, TextWriter stderr)
+    internal static RuleLoadResult Load(string rulesDir, TextWriter stderr)
     {
         var result = RuleSetLoader.Load(rulesDir);
         foreach (var warning in result.Warnings) stderr.WriteLine($"warning: {warning}");

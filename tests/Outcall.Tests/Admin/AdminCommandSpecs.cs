@@ -25,7 +25,7 @@ public sealed class AdminCommandSpecs : IAsyncLifetime
     [Fact]
     public async Task Proxy_status_prints_every_field_as_aligned_key_value_lines()
     {
-        var exit = await AdminCommands.ProxyStatusAsync(_proxy.AdminUri, _stdout, _stderr);
+        var exit = await AdminCommands.ProxyStatusAsync(new AdminTarget(_proxy.AdminUri, null), _stdout, _stderr);
         Assert.Equal(0, exit);
         var lines = Lines(_stdout);
         Assert.Equal(["listening", "listen_address", "active_connections", "active_tunnels", "total_requests", "total_blocked"],
@@ -40,7 +40,7 @@ public sealed class AdminCommandSpecs : IAsyncLifetime
     [Fact]
     public async Task Proxy_status_against_an_unreachable_admin_API_exits_1_with_one_line()
     {
-        var exit = await AdminCommands.ProxyStatusAsync(ClosedPortUri(), _stdout, _stderr);
+        var exit = await AdminCommands.ProxyStatusAsync(new AdminTarget(ClosedPortUri(), null), _stdout, _stderr);
         Assert.Equal(1, exit);
         var line = Assert.Single(Lines(_stderr));
         Assert.StartsWith("outcall: cannot reach the admin API at http://127.0.0.1:", line);
@@ -57,7 +57,7 @@ public sealed class AdminCommandSpecs : IAsyncLifetime
                 condition: network.hostname == "docs.test"
                 action: allow
             """);
-        var exit = await AdminCommands.RulesReloadAsync(_proxy.AdminUri, _stdout, _stderr);
+        var exit = await AdminCommands.RulesReloadAsync(new AdminTarget(_proxy.AdminUri, null), _stdout, _stderr);
         Assert.Equal(0, exit);
         var hash = Outcall.Rules.RuleSetLoader.Load(_proxy.RulesDir.FullName).RuleSet!.ContentHash;
         Assert.Equal($"reloaded: 3 rules, hash {hash}", Assert.Single(Lines(_stdout)));
@@ -67,7 +67,7 @@ public sealed class AdminCommandSpecs : IAsyncLifetime
     public async Task Rules_reload_of_a_rejected_set_exits_1_listing_the_errors()
     {
         await File.WriteAllTextAsync(Path.Combine(_proxy.RulesDir.FullName, "broken.yaml"), "version: \"1\"\nrules:\n  - id: x\n    condition: \"1 +\"\n    action: allow\n");
-        var exit = await AdminCommands.RulesReloadAsync(_proxy.AdminUri, _stdout, _stderr);
+        var exit = await AdminCommands.RulesReloadAsync(new AdminTarget(_proxy.AdminUri, null), _stdout, _stderr);
         Assert.Equal(1, exit);
         var lines = Lines(_stderr);
         Assert.Contains(lines, l => l.StartsWith("error: broken.yaml", StringComparison.Ordinal));

@@ -53,4 +53,19 @@ public sealed class NodeShutdownSpecs
         await stopping.WaitAsync(TimeSpan.FromSeconds(15));
         await proxy.DisposeAsync();
     }
+
+    [Fact]
+    public async Task An_open_event_stream_ends_when_the_node_stops_rather_than_holding_the_shutdown()
+    {
+        var proxy = await ProxyHarness.StartAsync(extraHocon: ProxyHarness.WithAdmin);
+        using var client = new HttpClient { BaseAddress = proxy.AdminUri, Timeout = Timeout.InfiniteTimeSpan };
+        using var response = await client.GetAsync("/api/v1/events", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var stream = await response.Content.ReadAsStreamAsync();
+        var stopping = proxy.DisposeAsync().AsTask();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        var buffer = new byte[4096];
+        while (await stream.ReadAsync(buffer, deadline.Token) > 0) { }
+        await stopping.WaitAsync(TimeSpan.FromSeconds(15));
+    }
 }

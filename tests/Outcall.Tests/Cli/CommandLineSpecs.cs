@@ -212,8 +212,8 @@ public sealed class CommandLineSpecs
     }
 
     [Theory]
-    [InlineData("outcall: unknown command 'frobnicate' (try: run, env, rules, proxy, cluster, ca)", "frobnicate")]
-    [InlineData("outcall: unknown command 'rules verify' (try: check, list, test, reload)", "rules", "verify")]
+    [InlineData("outcall: unknown command 'frobnicate' (try: run, env, rules, tail, proxy, cluster, ca)", "frobnicate")]
+    [InlineData("outcall: unknown command 'rules verify' (try: check, list, test, explain, suggest, reload)", "rules", "verify")]
     [InlineData("outcall: 'proxy' needs a command: status", "proxy")]
     [InlineData("outcall: unknown option '--bogus'", "rules", "check", "--bogus=1")]
     [InlineData("outcall: unexpected argument 'extra' for 'rules test'", "rules", "test", "--expr", "true", "extra")]

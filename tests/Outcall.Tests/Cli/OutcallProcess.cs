@@ -67,6 +67,12 @@ internal static partial class OutcallProcess
     /// <summary>SIGTERM, as docker stop and systemd send it.</summary>
     public static void Terminate(Process process) => Assert.Equal(0, Kill(process.Id, 15));
 
+    /// <summary>SIGINT, as Ctrl+C in a terminal sends it.</summary>
+    public static void Interrupt(Process process) => Assert.Equal(0, Kill(process.Id, 2));
+
+    /// <summary>SIGKILL: the process dies at once, with no shutdown of any kind (a crash, an OOM kill).</summary>
+    public static void KillAbruptly(Process process) => Assert.Equal(0, Kill(process.Id, 9));
+
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 

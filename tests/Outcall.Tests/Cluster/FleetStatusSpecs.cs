@@ -69,7 +69,7 @@ public sealed class FleetStatusSpecs(TwoNodeCluster fixture) : IClassFixture<Two
         await Until.TrueAsync(async () => (await TestCluster.FleetAsync(first)).Members.All(m => m.Node?.RuleSetVersion is not null),
             "both reports, each with its version, on node 1");
 
-        var exit = await AdminCommands.ClusterStatusAsync(first.AdminUri, stdout, stderr);
+        var exit = await AdminCommands.ClusterStatusAsync(new AdminTarget(first.AdminUri, null), stdout, stderr);
 
         Assert.Equal(0, exit);
         Assert.Empty(stderr.ToString());

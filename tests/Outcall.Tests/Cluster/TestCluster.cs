@@ -120,7 +120,8 @@ public sealed class TestCluster : IAsyncDisposable
         return (int)response.StatusCode;
     }
 
-    private static string Hocon(Address? seed) => $$"""
+    /// <summary>A node's cluster settings joining <paramref name="seed"/> (forming the cluster when null); also what a child `outcall run` is given.</summary>
+    internal static string Hocon(Address? seed) => $$"""
         outcall.log.level = info
         outcall.admin.listen = "127.0.0.1:0"
         outcall.cluster {

@@ -6,7 +6,7 @@ namespace Outcall.Tests.Rules;
 /// <summary>Explained verdicts (issue 15): a trace gives the verdict the evaluation gives, and says why each rule did not decide.</summary>
 public sealed class RuleTraceSpecs : IDisposable
 {
-    private const string Rules = """
+    internal const string Rules = """
         version: "1"
         rules:
           - id: allow-api

@@ -116,8 +116,11 @@ internal static class CelClosureCompiler
         var macro = node.Macro;
         var name = macro switch
         {
-            CelMacro.All => "all", CelMacro.Exists => "exists", CelMacro.ExistsOne => "exists_one",
-            CelMacro.Map => "map", _ => "filter",
+            CelMacro.All => "all",
+            CelMacro.Exists => "exists",
+            CelMacro.ExistsOne => "exists_one",
+            CelMacro.Map => "map",
+            _ => "filter",
         };
         return (a, l) =>
         {

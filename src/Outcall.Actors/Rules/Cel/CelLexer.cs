@@ -231,7 +231,13 @@ internal sealed class CelLexer
             Advance();
             int simple = e switch
             {
-                'a' => 7, 'b' => 8, 'f' => 12, 'n' => 10, 'r' => 13, 't' => 9, 'v' => 11,
+                'a' => 7,
+                'b' => 8,
+                'f' => 12,
+                'n' => 10,
+                'r' => 13,
+                't' => 9,
+                'v' => 11,
                 '\\' or '\'' or '"' or '`' or '?' => e,
                 _ => -1,
             };

@@ -98,11 +98,11 @@ internal static class CelLiteralHints
         foreach (var text in right.Strings) if (left.Admits(text)) both.Strings.Add(text);
         foreach (var number in left.Integers) if (right.Integers.Contains(number)) both.Integers.Add(number);
         foreach (var a in left.Suffixes)
-        foreach (var b in right.Suffixes)
-        {
-            if (a.EndsWith(b, StringComparison.Ordinal)) both.Suffixes.Add(a);
-            else if (b.EndsWith(a, StringComparison.Ordinal)) both.Suffixes.Add(b);
-        }
+            foreach (var b in right.Suffixes)
+            {
+                if (a.EndsWith(b, StringComparison.Ordinal)) both.Suffixes.Add(a);
+                else if (b.EndsWith(a, StringComparison.Ordinal)) both.Suffixes.Add(b);
+            }
         return both;
     }
 

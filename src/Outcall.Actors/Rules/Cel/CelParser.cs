@@ -112,9 +112,12 @@ internal sealed class CelParser
         {
             var function = Current.Kind switch
             {
-                CelTokenKind.Eq => "_==_", CelTokenKind.Ne => "_!=_",
-                CelTokenKind.Lt => "_<_", CelTokenKind.Le => "_<=_",
-                CelTokenKind.Gt => "_>_", CelTokenKind.Ge => "_>=_",
+                CelTokenKind.Eq => "_==_",
+                CelTokenKind.Ne => "_!=_",
+                CelTokenKind.Lt => "_<_",
+                CelTokenKind.Le => "_<=_",
+                CelTokenKind.Gt => "_>_",
+                CelTokenKind.Ge => "_>=_",
                 CelTokenKind.In => "@in",
                 _ => null,
             };

@@ -1,0 +1,24 @@
+# Shared by bench/run.sh, bench/soak.sh and bench/memory.sh (sourced; they define log, HERE and REPO first).
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# A free port below the ephemeral range, in use by nobody and not one of the ports given.
+free_port() {
+    local port
+    while :; do
+        port=$((20000 + RANDOM % 12000))
+        [[ " $* " == *" $port "* ]] && continue
+        port_in_use "$port" || { echo "$port"; return; }
+    done
+}
+
+# Builds Outcall and the load tools in Release unless SKIP_BUILD=1; sets OUTCALL (OUTCALL_BIN when given) and LOADTOOLS.
+build_outcall_and_tools() {
+    if [ "${SKIP_BUILD:-0}" != 1 ]; then
+        log "building Outcall and the load tools (Release)"
+        dotnet build "$REPO/src/Outcall.Host" -c Release -nologo -v q
+        dotnet build "$HERE/Outcall.LoadTools" -c Release -nologo -v q
+    fi
+    OUTCALL=${OUTCALL_BIN:-$REPO/src/Outcall.Host/bin/Release/net10.0/outcall}
+    LOADTOOLS="$HERE/Outcall.LoadTools/bin/Release/net10.0/Outcall.LoadTools"
+}
