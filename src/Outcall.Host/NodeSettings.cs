@@ -2,6 +2,7 @@ using Akka.Configuration;
 using Outcall.Cluster;
 using Outcall.Events;
 using Outcall.Host.Admin;
+using Outcall.Intercept;
 using Outcall.Host.Telemetry;
 using Outcall.Proxy;
 using Outcall.Rules;
@@ -22,7 +23,8 @@ public sealed record NodeSettings(
     AdminSettings Admin,
     ClusterSettings Cluster,
     TelemetrySettings Telemetry,
-    EventsSettings Events)
+    EventsSettings Events,
+    InterceptSettings Intercept)
 {
     public static NodeSettings Create(Config config) => new(
         ProxySettings.Create(config),
@@ -33,5 +35,6 @@ public sealed record NodeSettings(
         AdminSettings.Create(config),
         ClusterSettings.Create(config),
         TelemetrySettings.Create(config),
-        EventsSettings.Create(config));
+        EventsSettings.Create(config),
+        InterceptSettings.Create(config));
 }

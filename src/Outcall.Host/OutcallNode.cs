@@ -17,6 +17,7 @@ using Outcall.Cluster;
 using Outcall.Egress;
 using Outcall.Events;
 using Outcall.Host.Admin;
+using Outcall.Intercept;
 using Outcall.Host.Telemetry;
 using Outcall.Proxy;
 using Outcall.Rules;
@@ -95,7 +96,21 @@ public sealed class OutcallNode : IAsyncDisposable
         var (proxySettings, rulesSettings, logSettings, adminSettings, clusterSettings) =
             (settings.Proxy, settings.Rules, settings.Log, settings.Admin, settings.Cluster);
 
-        var load = RuleSetLoader.Load(rulesSettings.Directory);
+        // Issue 14: interception and secrets come from settings alone; intercept rules load only with a CA.
+        InterceptSettings interceptSettings;
+        try
+        {
+            // S011-IF-002 / EC-004 / S011-AS-011: a key open to others, unreadable or not matching stops the start (the CLI's
+            // `ca status` still reports such a CA, so this is checked here, not when settings are read).
+            interceptSettings = settings.Intercept.CheckFiles();
+        }
+        catch (ConfigurationException e)
+        {
+            throw new StartupException($"config error: {e.Message}");
+        }
+        var secrets = SecretsSettings.Create(config);
+        var ruleLoadOptions = new RuleLoadOptions(interceptSettings.CaConfigured);
+        var load = RuleSetLoader.Load(rulesSettings.Directory, ruleLoadOptions);
         if (!load.Succeeded)
             throw new StartupException($"rules in {rulesSettings.Directory} have {load.Errors.Count} error(s):{Environment.NewLine}" +
                                        string.Join(Environment.NewLine, load.Errors.Select(e => "  " + e)));
@@ -145,7 +160,7 @@ public sealed class OutcallNode : IAsyncDisposable
             });
             if (clusterSettings.Enabled) AddClustering(akka, clusterSettings);
             akka.WithActors((system, registry) =>
-                registry.Register<Rules.RuleEngine>(system.ActorOf(Rules.RuleEngine.PropsSupervised(active, rulesSettings, metrics: metrics), "rules")));
+                registry.Register<Rules.RuleEngine>(system.ActorOf(Rules.RuleEngine.PropsSupervised(active, rulesSettings, dir => RuleSetLoader.Load(dir, ruleLoadOptions), metrics), "rules")));
             if (clusterSettings.Enabled)
                 akka.WithActors((system, registry) =>
                 {
@@ -168,6 +183,8 @@ public sealed class OutcallNode : IAsyncDisposable
                     pool, new TunnelGraph(proxySettings.IdleTimeout, system.Materializer(namePrefix: "tunnel")), events)
                 {
                     Observe = ObserveMode.Of(rulesSettings, settings.Agents),
+                    Interception = InterceptServices.Create(interceptSettings, proxySettings.ConnectTimeout, Logging.GetLogger(system, "Outcall.Intercept")),
+                    Secrets = secrets,
                 };
                 var proxy = system.ActorOf(ProxyListener.Props(listenSocket, services), "proxy");
                 registry.Register<ProxyListener>(proxy);

@@ -53,6 +53,27 @@ public sealed record InterceptSettings(
         return new InterceptSettings(caCert, caKey, ttl, cache, (int)bodyCap, trust);
     }
 
+    /// <summary>
+    /// What the node checks before it starts (S011-IF-002, EC-004, S011-AS-011): with a CA set, that the key is private
+    /// to its owner, readable and matching, the certificate a CA valid now, and every upstream-trust file a PEM
+    /// certificate. Any fault is a <see cref="ConfigurationException"/> naming the file; the key never appears.
+    /// With no CA set nothing is read (S011-FR-022).
+    /// </summary>
+    public InterceptSettings CheckFiles(TimeProvider? time = null)
+    {
+        if (!CaConfigured) return this;
+        try
+        {
+            using (CaFiles.Load(CaCert, CaKey, (time ?? TimeProvider.System).GetUtcNow())) { }
+            Intercept.UpstreamTrust.Load(UpstreamTrust, time);
+        }
+        catch (CaFileException e)
+        {
+            throw new ConfigurationException(e.Message);
+        }
+        return this;
+    }
+
     public bool Equals(InterceptSettings? other) =>
         other is not null && CaCert == other.CaCert && CaKey == other.CaKey && LeafTtl == other.LeafTtl
         && LeafCache == other.LeafCache && BodyCap == other.BodyCap && UpstreamTrust.SequenceEqual(other.UpstreamTrust);

@@ -23,7 +23,7 @@ public sealed class LeafMinter
     /// <summary>X.520 caps a common name at 64 characters; longer names are in the SAN only.</summary>
     private const int MaxCommonNameLength = 64;
 
-    private static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1", "Server Authentication");
+    internal static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1", "Server Authentication");
 
     private readonly CertificateAuthority _ca;
     private readonly TimeSpan _ttl;

@@ -13,8 +13,6 @@ namespace Outcall.Intercept;
 /// </summary>
 public sealed class UpstreamTrust
 {
-    private static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1", "Server Authentication");
-
     private readonly X509Certificate2Collection _anchors;
     private readonly TimeProvider _time;
 
@@ -81,7 +79,7 @@ public sealed class UpstreamTrust
         policy.CustomTrustStore.AddRange(_anchors);
         policy.RevocationMode = X509RevocationMode.NoCheck;
         policy.VerificationTime = _time.GetUtcNow().UtcDateTime;
-        policy.ApplicationPolicy.Add(ServerAuth);
+        policy.ApplicationPolicy.Add(LeafMinter.ServerAuth);
         policy.DisableCertificateDownloads = true;
         if (chain is not null)
         {

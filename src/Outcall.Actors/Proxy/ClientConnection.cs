@@ -1,9 +1,12 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using Akka.Actor;
+using Akka.Streams;
 using Akka.Event;
 using Outcall.Egress;
 using Outcall.Http;
+using Outcall.Intercept;
 using Outcall.Rules;
 using Outcall.Telemetry;
 using Outcall.Tls;
@@ -40,6 +43,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     private sealed record Connected(UpstreamConnection Connection) : IDeadLetterSuppression;
     private sealed record ExchangeDone(ExchangeOutcome Outcome) : IDeadLetterSuppression;
     private sealed record TunnelEnded(Exception? Cause) : IDeadLetterSuppression;
+    private sealed record InterceptOpened(InterceptOutcome Outcome) : IDeadLetterSuppression;
 
     private sealed record ResponseWritten : IDeadLetterSuppression
     {
@@ -85,9 +89,19 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         private HelloTimedOut() { }
     }
 
-    private sealed record OpenTunnel(RunningTunnel Running, TunnelTraffic Traffic);
+    /// <param name="KillSwitch">A socket tunnel's; null for the relay inside an intercepted tunnel, which ends with the lifetime token.</param>
+    private sealed record OpenTunnel(UniqueKillSwitch? KillSwitch, Task Completion, TunnelTraffic Traffic);
+
+    /// <summary>
+    /// An intercepted tunnel (issue 14): every request read from the client's decrypted session is judged and
+    /// relayed over <paramref name="Lease"/>, the verified TLS session to the tunnel's checked address.
+    /// </summary>
+    /// <param name="Host">The name the tunnel was judged by and the upstream proved (the SNI, else the CONNECT host).</param>
+    private sealed record InterceptedTunnel(string Host, int Port, UpstreamLease Lease, string Agent);
 
     private readonly Socket _client;
+    /// <summary>What requests are read from and responses written to: the socket, or the decrypted session of an intercepted tunnel.</summary>
+    private ByteChannel _clientChannel;
     private readonly ProxyServices _services;
     private readonly ProxySettings _settings;
     private readonly string _clientIp;
@@ -102,6 +116,9 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     // What PostStop must release: each is set while held and cleared when handed on.
     private UpstreamLease? _upstream;
     private OpenTunnel? _tunnel;
+    /// <summary>The client's TLS session once a tunnel is intercepted; every later request is read from it.</summary>
+    private SslStream? _clientTls;
+    private InterceptedTunnel? _intercepted;
 
     /// <summary>
     /// A CONNECT the rules allowed whose count waits for its SNI: a tunnel refused for its SNI is counted once,
@@ -120,6 +137,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     public ClientConnection(Socket client, ProxyServices services)
     {
         _client = client;
+        _clientChannel = new SocketChannel(client);
         _services = services;
         _settings = services.Settings;
         var clientAddress = ((IPEndPoint)client.RemoteEndPoint!).Address;
@@ -151,9 +169,10 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
             Metrics.AddBytes(tunnel.Traffic.BytesUp, tunnel.Traffic.BytesDown);
             // Only a tunnel still running is aborted: aborting a finished one faults a task nobody observes, which costs
             // the finalizer thread an exception message per connection.
-            if (!tunnel.Running.Completion.IsCompleted) tunnel.Running.KillSwitch.Abort(new OperationCanceledException("connection closed"));
+            if (!tunnel.Completion.IsCompleted) tunnel.KillSwitch?.Abort(new OperationCanceledException("connection closed"));
         }
         _lifetime.Cancel();
+        _clientTls?.Dispose();
         _client.Dispose();
         _upstream?.Dispose();
         _clientBuffer.Dispose();
@@ -260,6 +279,11 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
 
     private void OnRequest(RequestHead head)
     {
+        if (_intercepted is { } tunnel)
+        {
+            OnInterceptedRequest(tunnel, head);
+            return;
+        }
         // Each request may name its agent with a proxy credential (FR-014); without one the network's agent stands.
         var identity = _services.Agents.Identify(_agent, head.Headers);
         var admission = Admission.Decide(head, identity.Agent, _services.Agents.RequireKnownAgent, _reachedAt, identity.AuthenticationProblem);
@@ -279,6 +303,21 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
             Block(request, AuditEvent.Blocked(request, admission.Reason, null), admission.BlockReason);
             return;
         }
+        AskVerdict(request.Context);
+        Become(AwaitingVerdict(request));
+    }
+
+    /// <summary>A request read inside an intercepted tunnel: bound to the tunnel's host, then judged by the whole rule set.</summary>
+    private void OnInterceptedRequest(InterceptedTunnel tunnel, RequestHead head)
+    {
+        var bound = InterceptedRequest.Bind(head, tunnel.Host, tunnel.Port);
+        if (bound.Head is null)
+        {
+            RefuseMalformed(bound.Status, bound.Reason);
+            return;
+        }
+        // Inside the tunnel the agent is the one its CONNECT was judged for.
+        var request = JudgedRequest.Admit(bound.Head, _clientIp, tunnel.Agent);
         AskVerdict(request.Context);
         Become(AwaitingVerdict(request));
     }
@@ -308,6 +347,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         // Observe mode: carried on like an allow (destination guard included), audited as WOULD_BLOCK with its rule.
         if (decision.Outcome == RulesOutcome.WouldBlock) request = request with { WouldBlockIn = judged.Evaluation.DecidedBy };
         var verdict = decision.Verdict;
+        if (!_services.Secrets.IsEmpty && !TryPutSecrets(ref request, verdict)) return;
         if (MaxForwardsAnswer.AnswersLocally(request.Head))
         {
             // RFC 9110 §7.6.2: the proxy is the final recipient; nothing is dialled. An unread body ends the connection.
@@ -317,10 +357,36 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
             Respond(MaxForwardsAnswer.Response(head, close), close);
             return;
         }
+        if (_intercepted is { } tunnel)
+        {
+            // The tunnel's destination was checked and its upstream verified when it opened.
+            Allowed(request, verdict);
+            StartExchange(request, tunnel.Lease, []);
+            return;
+        }
+        if (request.IsConnect) request = request with { Egress = verdict.Mode };
         CheckDestination(request, verdict);
     }
 
-    /// <summary>SC-007 / FR-013: one audit event per refused request, at warning; then the IF-004 response (a 407 for a credential).</summary>
+    /// <summary>
+    /// Secrets for placeholders (issue 14), after the verdict so rules saw only placeholders: put in for a bound host
+    /// over verified TLS (or plain HTTP where allowed), else the request is refused, 403 at warning.
+    /// </summary>
+    private bool TryPutSecrets(ref JudgedRequest request, Verdict verdict)
+    {
+        var head = request.Head;
+        var carrier = _intercepted is not null ? SecretCarrier.VerifiedTls : request.IsConnect ? SecretCarrier.Opaque : SecretCarrier.Plaintext;
+        var result = SecretSubstitution.Apply(_services.Secrets, head.Headers, head.Method, head.Host, carrier);
+        if (result.Refusal is { } refusal)
+        {
+            Block(request, AuditEvent.Blocked(request, refusal, verdict), BlockReason.Destination);
+            return false;
+        }
+        if (!ReferenceEquals(result.Headers, head.Headers)) request = request with { Head = InterceptedRequest.WithHeaders(head, result.Headers) };
+        return true;
+    }
+
+        /// <summary>SC-007 / FR-013: one audit event per refused request, at warning; then the IF-004 response (a 407 for a credential).</summary>
     private void Block(JudgedRequest request, in AuditEvent audit, BlockReason reason)
     {
         Metrics.RequestBlocked(request.Kind, reason);
@@ -455,7 +521,8 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     private void StartExchange(JudgedRequest request, UpstreamLease lease, IReadOnlyList<IPEndPoint> checkedEndpoints)
     {
         var head = request.Head;
-        HttpExchange.RunAsync(_client, _clientBuffer, lease.Socket, lease.Buffer, head, _settings, _clientIp, lease.MayResend(head.Method), _lifetime.Token)
+        HttpExchange.RunAsync(_clientChannel, _clientBuffer, lease.Channel, lease.Buffer, head, _settings, _clientIp, lease.MayResend(head.Method), _lifetime.Token,
+                tiedToUpstream: lease.IsSecured)
             .PipeTo(Self, success: o => new ExchangeDone(o),
                 failure: e => new ExchangeDone(new ExchangeOutcome(ExchangeEnd.Aborted, false, false, 0, ProxyError.UpstreamConnectionFailed, 0, 0, e.GetType().Name)));
         Become(Exchanging(request, lease, checkedEndpoints));
@@ -473,6 +540,9 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         _log.ExchangeEnded(request, outcome);
         switch (outcome.End)
         {
+            case ExchangeEnd.Upgraded when lease.IsSecured:
+                StartSessionRelay(request, lease);
+                return;
             case ExchangeEnd.Upgraded:
                 StartTunnel(request, lease, _clientBuffer.TakeAll(), lease.Buffer.TakeAll());
                 return;
@@ -487,6 +557,13 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
                 _log.ExchangeAborted(request.Head, outcome.Problem);
                 Context.Stop(Self);
                 return;
+        }
+        if (lease.IsSecured)
+        {
+            // An intercepted tunnel has this one upstream session: the client's connection ends with it.
+            if (!outcome.UpstreamReusable || !outcome.ClientKeepAlive || _draining) CloseClient();
+            else WaitForHead(keepAliveWait: true);
+            return;
         }
         Release(lease, outcome.UpstreamReusable);
         if (!outcome.ClientKeepAlive || _draining)
@@ -573,6 +650,9 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         Timers.Cancel(HelloTimer.Key);
         switch (decision)
         {
+            case { Action: HelloAction.Tunnel } when Intercepts(request):
+                StartInterception(request, lease);
+                return;
             case { Action: HelloAction.Tunnel }:
                 StartTunnel(request, lease, _clientBuffer.TakeAll(), []);
                 return;
@@ -611,14 +691,66 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
             Context.Stop(Self);
             return;
         }
-        StartTunnel(request, lease, _clientBuffer.TakeAll(), []);
+        var byName = request with { Egress = decision.Verdict.Mode };
+        if (Intercepts(byName)) StartInterception(byName, lease);
+        else StartTunnel(byName, lease, _clientBuffer.TakeAll(), []);
+    }
+
+    // ---- interception: the client's TLS ended with a leaf, a verified session upstream, every request judged ----
+
+    /// <summary>Only on a node with a CA (S011-FR-022) and when the deciding allow rule says <c>mode: intercept</c>.</summary>
+    private bool Intercepts(JudgedRequest request) => request.Egress == EgressMode.Intercept && _services.Interception is not null;
+
+    private void StartInterception(JudgedRequest request, UpstreamLease lease)
+    {
+        var name = LeafMinter.Normalize(request.Context.NetworkHostname);
+        InterceptHandshake.OpenAsync(_services.Interception!, _client, _clientBuffer.TakeAll(), lease.Socket, name, _lifetime.Token)
+            .PipeTo(Self, success: o => new InterceptOpened(o),
+                failure: e => new InterceptOpened(new InterceptOutcome(null, InterceptFailureReason.ClientHandshakeFailed, e.GetType().Name)));
+        Become(OpeningInterception(request, lease, name));
+    }
+
+    private UntypedReceive OpeningInterception(JudgedRequest request, UpstreamLease lease, string name) => message =>
+    {
+        if (message is InterceptOpened opened) OnInterceptOpened(request, lease, name, opened.Outcome);
+        else WhileBusy(message);
+    };
+
+    private void OnInterceptOpened(JudgedRequest request, UpstreamLease lease, string name, InterceptOutcome outcome)
+    {
+        if (outcome.Session is not { } session)
+        {
+            // Closed, never carried on as an unverified or uninspected tunnel.
+            _log.InterceptFailed(request.Head, name, outcome.Reason, outcome.Detail);
+            Context.Stop(Self);
+            return;
+        }
+        CountAllowedConnect();
+        _clientTls = session.Client;
+        _clientChannel = new StreamChannel(session.Client);
+        lease.Secure(session.Upstream);
+        _intercepted = new InterceptedTunnel(name, request.Head.Port, lease, request.Agent);
+        _log.Intercepting(request.Head, name);
+        if (_draining) CloseClient();
+        else WaitForHead(keepAliveWait: true);
+    }
+
+    /// <summary>A WebSocket (or other 101) inside an intercepted tunnel: both decrypted sessions relayed, uninspected (S011-EC-007).</summary>
+    private void StartSessionRelay(JudgedRequest request, UpstreamLease lease)
+    {
+        var traffic = new TunnelTraffic();
+        var relay = SessionRelay.RunAsync(_clientChannel, _clientBuffer.TakeAll(), lease.Channel, lease.Buffer.TakeAll(), _settings.IdleTimeout, traffic, _lifetime.Token);
+        _tunnel = new OpenTunnel(null, relay, traffic);
+        Metrics.TunnelOpened();
+        relay.PipeTo(Self, success: () => new TunnelEnded(null), failure: e => new TunnelEnded(e));
+        Become(Tunnelling(request, traffic));
     }
 
     private void StartTunnel(JudgedRequest request, UpstreamLease lease, byte[] clientPrefix, byte[] upstreamPrefix)
     {
         var traffic = new TunnelTraffic();
         var running = _services.Tunnels.Run(_client, clientPrefix, lease.Socket, upstreamPrefix, traffic);
-        _tunnel = new OpenTunnel(running, traffic);
+        _tunnel = new OpenTunnel(running.KillSwitch, running.Completion, traffic);
         Metrics.TunnelOpened();
         CountAllowedConnect();
         running.Completion.PipeTo(Self, success: () => new TunnelEnded(null), failure: e => new TunnelEnded(e));
@@ -642,10 +774,15 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     /// <param name="unreadBody">A refused request whose body is still to come, discarded before the close.</param>
     private void Respond(byte[] response, bool close, RequestHead? unreadBody = null)
     {
-        _client.SendAsync(response, SocketFlags.None, _lifetime.Token).AsTask()
-            .PipeTo(Self, success: _ => ResponseWritten.Instance, failure: e => new ClientWriteFailed(e));
+        SendAsync(response).PipeTo(Self, success: () => ResponseWritten.Instance, failure: e => new ClientWriteFailed(e));
         Become(Responding(close, unreadBody));
     }
+
+    /// <summary>Ends the client's connection after a complete exchange: inside TLS with a close_notify first.</summary>
+    private void CloseClient() => Respond([], close: true);
+
+    private Task SendAsync(byte[] response) =>
+        response.Length == 0 ? Task.CompletedTask : _clientChannel.SendAsync(response, _lifetime.Token).AsTask();
 
     private UntypedReceive Responding(bool close, RequestHead? unreadBody) => message =>
     {
@@ -670,8 +807,17 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     private async Task CloseAfterResponseAsync(RequestHead? unreadBody)
     {
         if (unreadBody is not null)
-            await RefusedBody.DiscardAsync(_client, _clientBuffer, unreadBody, _settings.MaxRefusedBodyBytes, _settings.IdleTimeout, _lifetime.Token)
+            await RefusedBody.DiscardAsync(_clientChannel, _clientBuffer, unreadBody, _settings.MaxRefusedBodyBytes, _settings.IdleTimeout, _lifetime.Token)
                 .ConfigureAwait(false);
+        // Inside an intercepted tunnel the client learns of a deliberate end from TLS (close_notify), not a bare FIN.
+        try
+        {
+            await _clientChannel.CloseOutputAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The session is already broken: the FIN that follows ends it.
+        }
         await SocketClosing.LingerAsync(_client).ConfigureAwait(false);
     }
 
@@ -679,7 +825,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     {
         if (_readPending) return;
         _readPending = true;
-        _clientBuffer.FillAsync(_client, token).AsTask()
+        _clientBuffer.FillAsync(_clientChannel, token).AsTask()
             .PipeTo(Self, success: n => new ClientRead(n), failure: e => new ClientReadFailed(e));
     }
 }

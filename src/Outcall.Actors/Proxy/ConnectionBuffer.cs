@@ -1,10 +1,9 @@
 using System.Buffers;
-using System.Net.Sockets;
 
 namespace Outcall.Proxy;
 
 /// <summary>
-/// Bytes read from one socket and not yet consumed. Heads are parsed in place; body bytes are relayed
+/// Bytes read from one connection and not yet consumed. Heads are parsed in place; body bytes are relayed
 /// from here before any further read, so the bound on what one connection buffers is this array.
 /// The array is rented at the first read and given back when everything is handed to a tunnel, so a
 /// connection that became a tunnel (or never read) holds none (idle tunnels are cheap).
@@ -37,8 +36,8 @@ internal sealed class ConnectionBuffer(int capacity) : IDisposable
         return bytes;
     }
 
-    /// <summary>Reads once from the socket; 0 means the peer closed its sending side.</summary>
-    public async ValueTask<int> FillAsync(Socket socket, CancellationToken cancellationToken)
+    /// <summary>Reads once from the channel; 0 means the peer closed its sending side.</summary>
+    public async ValueTask<int> FillAsync(ByteChannel channel, CancellationToken cancellationToken)
     {
         if (_array.Length == 0) _array = ArrayPool<byte>.Shared.Rent(_capacity);
         if (_start > 0 && (_end == _array.Length || _start == _end))
@@ -48,7 +47,7 @@ internal sealed class ConnectionBuffer(int capacity) : IDisposable
             _start = 0;
         }
         if (_end == _array.Length) throw new InvalidOperationException("buffer full");
-        var read = await socket.ReceiveAsync(_array.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        var read = await channel.ReceiveAsync(_array.AsMemory(_end), cancellationToken).ConfigureAwait(false);
         _end += read;
         return read;
     }

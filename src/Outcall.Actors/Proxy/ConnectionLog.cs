@@ -99,6 +99,17 @@ internal sealed class ConnectionLog(ILoggingAdapter log, string clientIp, EventJ
     public void TunnelRefused(RequestHead request, string? problem) =>
         log.Warning("Closing tunnel {ClientIp} -> {Host}:{Port}: {Problem}", clientIp, request.Host, request.Port, problem);
 
+    /// <summary>Issue 14: the one line of an interception that could not open, with its stable reason; the tunnel is closed.</summary>
+    public void InterceptFailed(RequestHead request, string name, string reason, string detail) =>
+        log.Warning("Closing intercepted tunnel {ClientIp} -> {Host}:{Port}: {InterceptFailure} for {ServerName}: {Problem}",
+            clientIp, request.Host, request.Port, reason, name, detail);
+
+    public void Intercepting(RequestHead request, string name)
+    {
+        if (!log.IsDebugEnabled) return;
+        log.Debug("Intercepting tunnel {ClientIp} -> {Host}:{Port} as {ServerName}", clientIp, request.Host, request.Port, name);
+    }
+
     public void TunnelEnded(RequestHead request, long bytesUp, long bytesDown, Exception? cause)
     {
         Outcome(request.TargetForm == TargetForm.Authority ? 200 : 101, bytesUp, bytesDown, "tunnel-closed");

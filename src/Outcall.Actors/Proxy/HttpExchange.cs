@@ -32,9 +32,9 @@ public sealed record ExchangeOutcome(
 /// </summary>
 internal sealed class HttpExchange : IDisposable
 {
-    private readonly Socket _client;
+    private readonly ByteChannel _client;
     private readonly ConnectionBuffer _clientBuffer;
-    private readonly Socket _upstream;
+    private readonly ByteChannel _upstream;
     private readonly ConnectionBuffer _upstreamBuffer;
     private readonly RequestHead _request;
     private readonly ProxySettings _settings;
@@ -42,16 +42,19 @@ internal sealed class HttpExchange : IDisposable
     private readonly CancellationTokenSource _idle;
     private readonly byte[] _chunkHeader = new byte[20];
     private readonly bool _mayRetry;
+    private readonly bool _tiedToUpstream;
+    private readonly long _upstreamSentBefore;
     private long _bytesUp;
     private long _bytesDown;
     private bool _clientWritten;
-    private bool _upstreamWritten;
 
-    private HttpExchange(Socket client, ConnectionBuffer clientBuffer, Socket upstream, ConnectionBuffer upstreamBuffer,
-        RequestHead request, ProxySettings settings, string clientIp, bool mayRetry, CancellationToken cancellationToken)
+    private HttpExchange(ByteChannel client, ConnectionBuffer clientBuffer, ByteChannel upstream, ConnectionBuffer upstreamBuffer,
+        RequestHead request, ProxySettings settings, string clientIp, bool mayRetry, bool tiedToUpstream, CancellationToken cancellationToken)
     {
         _clientIp = clientIp;
         _mayRetry = mayRetry;
+        _tiedToUpstream = tiedToUpstream;
+        _upstreamSentBefore = upstream.BytesSent;
         _client = client;
         _clientBuffer = clientBuffer;
         _upstream = upstream;
@@ -63,11 +66,13 @@ internal sealed class HttpExchange : IDisposable
 
     /// <param name="mayRetry">The caller could resend this request elsewhere (idempotent, on a reused connection):
     /// a failure before any byte reached the upstream then ends as <see cref="ExchangeEnd.NotSent"/>.</param>
-    public static async Task<ExchangeOutcome> RunAsync(Socket client, ConnectionBuffer clientBuffer, Socket upstream,
+    /// <param name="tiedToUpstream">The client's connection can reach only this upstream connection (an intercepted
+    /// tunnel): when the upstream will not keep its connection, the client is told so (Connection: close).</param>
+    public static async Task<ExchangeOutcome> RunAsync(ByteChannel client, ConnectionBuffer clientBuffer, ByteChannel upstream,
         ConnectionBuffer upstreamBuffer, RequestHead request, ProxySettings settings, string clientIp, bool mayRetry,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool tiedToUpstream = false)
     {
-        using var exchange = new HttpExchange(client, clientBuffer, upstream, upstreamBuffer, request, settings, clientIp, mayRetry, cancellationToken);
+        using var exchange = new HttpExchange(client, clientBuffer, upstream, upstreamBuffer, request, settings, clientIp, mayRetry, tiedToUpstream, cancellationToken);
         return await exchange.RunAsync().ConfigureAwait(false);
     }
 
@@ -105,7 +110,7 @@ internal sealed class HttpExchange : IDisposable
 
     private async Task<ExchangeOutcome> FailAsync(Exception cause)
     {
-        if (_mayRetry && !_upstreamWritten && !_clientWritten)
+        if (_mayRetry && _upstream.BytesSent == _upstreamSentBefore && !_clientWritten)
             return new ExchangeOutcome(ExchangeEnd.NotSent, false, false, 0, null, 0, 0, "reused upstream connection failed before the request was sent");
         var (error, problem) = cause switch
         {
@@ -119,9 +124,9 @@ internal sealed class HttpExchange : IDisposable
             try
             {
                 using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                await _client.SendAsync(ProxyResponses.Error(status, $"Outcall: {problem}"), SocketFlags.None, quick.Token).ConfigureAwait(false);
+                await _client.SendAsync(ProxyResponses.Error(status, $"Outcall: {problem}"), quick.Token).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException) { }
+            catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException) { }
         }
         return new ExchangeOutcome(ExchangeEnd.Aborted, false, false, _clientWritten ? 0 : status, error, _bytesUp, _bytesDown, problem);
     }
@@ -162,7 +167,8 @@ internal sealed class HttpExchange : IDisposable
             // An HTTP/1.0 client cannot read chunked framing: it gets the decoded body, delimited by our close.
             var dechunk = response.Framing == BodyFraming.Chunked && _request.VersionMinor == 0;
             var clientHead = dechunk ? CloseDelimited(response) : response;
-            var clientKeepAlive = _request.KeepAlive && uploadDone && clientHead.Framing != BodyFraming.UntilClose;
+            var clientKeepAlive = _request.KeepAlive && uploadDone && clientHead.Framing != BodyFraming.UntilClose
+                                  && (!_tiedToUpstream || response.KeepAlive);
             await SendClientAsync(HeadWriter.ClientResponse(clientHead, clientKeepAlive, _settings.Via)).ConfigureAwait(false);
             switch (response.Framing)
             {
@@ -201,7 +207,7 @@ internal sealed class HttpExchange : IDisposable
         }
     }
 
-    private async Task CopyLengthAsync(Socket from, ConnectionBuffer buffer, Socket to, long length, bool up)
+    private async Task CopyLengthAsync(ByteChannel from, ConnectionBuffer buffer, ByteChannel to, long length, bool up)
     {
         var remaining = length;
         while (remaining > 0)
@@ -227,7 +233,7 @@ internal sealed class HttpExchange : IDisposable
     };
 
     /// <summary>Decodes a chunked body strictly; re-encodes it as chunks, or writes the bare data when not reframing.</summary>
-    private async Task CopyChunkedAsync(Socket from, ConnectionBuffer buffer, Socket to, bool up, bool reframe)
+    private async Task CopyChunkedAsync(ByteChannel from, ConnectionBuffer buffer, ByteChannel to, bool up, bool reframe)
     {
         var decoder = new ChunkedDecoder();
         var segments = new ArraySegment<byte>[3];
@@ -307,58 +313,48 @@ internal sealed class HttpExchange : IDisposable
         await SendAsync(_client, bytes).ConfigureAwait(false);
     }
 
-    private async Task SendAsync(Socket socket, ReadOnlyMemory<byte> bytes)
+    private async Task SendAsync(ByteChannel channel, ReadOnlyMemory<byte> bytes)
     {
-        var toClient = ReferenceEquals(socket, _client);
-        if (toClient) _clientWritten = true;
+        if (ReferenceEquals(channel, _client)) _clientWritten = true;
         try
         {
-            while (!bytes.IsEmpty)
-            {
-                var sent = await socket.SendAsync(bytes, SocketFlags.None, Progress()).ConfigureAwait(false);
-                if (!toClient && sent > 0) _upstreamWritten = true;
-                bytes = bytes[sent..];
-            }
+            await channel.SendAsync(bytes, Progress()).ConfigureAwait(false);
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException or IOException)
         {
-            throw Broken(socket, e);
+            throw Broken(channel, e);
         }
     }
 
-    private async Task SendAsync(Socket socket, ArraySegment<byte>[] segments, int total)
+    private async Task SendAsync(ByteChannel channel, ArraySegment<byte>[] segments, int total)
     {
-        if (ReferenceEquals(socket, _client)) _clientWritten = true;
-        else _upstreamWritten = true;
-        Progress();
-        int sent;
+        if (ReferenceEquals(channel, _client)) _clientWritten = true;
         try
         {
-            sent = await socket.SendAsync(segments, SocketFlags.None).ConfigureAwait(false);
+            await channel.SendAsync(segments, total, Progress()).ConfigureAwait(false);
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException or IOException)
         {
-            throw Broken(socket, e);
+            throw Broken(channel, e);
         }
-        if (sent != total) throw Broken(socket, new IOException("short write"));
     }
 
     // Pooled: this runs once per read on the body path, and a fresh box per read would be garbage per 64 KiB.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int> FillAsync(ConnectionBuffer buffer, Socket from)
+    private async ValueTask<int> FillAsync(ConnectionBuffer buffer, ByteChannel from)
     {
         try
         {
             return await buffer.FillAsync(from, Progress()).ConfigureAwait(false);
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException or IOException)
         {
             throw Broken(from, e);
         }
     }
 
-    /// <summary>Names the side whose socket failed: a client gone away is not an upstream error.</summary>
-    private BodyFramingException Broken(Socket socket, Exception cause) => ReferenceEquals(socket, _client)
+    /// <summary>Names the side whose connection failed: a client gone away is not an upstream error.</summary>
+    private BodyFramingException Broken(ByteChannel channel, Exception cause) => ReferenceEquals(channel, _client)
         ? new BodyFramingException(ProxyError.ClientConnectionFailed, "client connection failed", cause)
         : new BodyFramingException(ProxyError.UpstreamConnectionFailed, "upstream connection failed", cause);
 }

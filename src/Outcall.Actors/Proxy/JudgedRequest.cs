@@ -15,6 +15,9 @@ public sealed record JudgedRequest(RequestHead Head, EvaluationContext Context, 
     /// <summary>The SNI this judgement is about; "" when the request itself is judged.</summary>
     public string ServerName { get; init; } = "";
 
+    /// <summary>How an allowed CONNECT is carried, from its deciding verdict: tunnelled, or intercepted (issue 14).</summary>
+    public EgressMode Egress { get; init; } = EgressMode.Proxy;
+
     /// <summary>For a request observe mode let through: the set whose block it would have been, so its event is explained.</summary>
     public RuleSet? WouldBlockIn { get; init; }
 
@@ -23,7 +26,11 @@ public sealed record JudgedRequest(RequestHead Head, EvaluationContext Context, 
 
     /// <summary>The second CONNECT judgement (FR-005): the same request, by the SNI it carries, timed from now.</summary>
     public JudgedRequest ByServerName(string serverName) =>
-        this with { Context = RequestContext.WithServerName(Context, serverName), ServerName = serverName, StartedTimestamp = Stopwatch.GetTimestamp() };
+        this with
+        {
+            Context = RequestContext.WithServerName(Context, serverName), ServerName = serverName, StartedTimestamp = Stopwatch.GetTimestamp(),
+            Egress = EgressMode.Proxy,
+        };
 
     public bool IsConnect => Head.TargetForm == TargetForm.Authority;
 

@@ -43,6 +43,7 @@ public static class ProxyResponses
         408 => "Request Timeout",
         413 => "Content Too Large",
         417 => "Expectation Failed",
+        421 => "Misdirected Request",
         431 => "Request Header Fields Too Large",
         501 => "Not Implemented",
         502 => "Bad Gateway",

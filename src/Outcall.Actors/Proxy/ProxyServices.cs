@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Outcall.Egress;
+using Outcall.Intercept;
 using Outcall.Events;
 using Outcall.Telemetry;
 using Outcall.Tunnels;
@@ -23,4 +24,10 @@ public sealed record ProxyServices(
 {
     /// <summary>Which agents' rule blocks are only recorded as WOULD_BLOCK (issue 15); off unless configured.</summary>
     public ObserveMode Observe { get; init; } = ObserveMode.Off;
+
+    /// <summary>TLS interception (issue 14); null on a node without a CA, where no tunnel is ever intercepted (S011-FR-022).</summary>
+    public InterceptServices? Interception { get; init; }
+
+    /// <summary>The secrets placeholders stand for (issue 14); none by default, and then requests pass unscanned.</summary>
+    public SecretsSettings Secrets { get; init; } = SecretsSettings.None;
 }

@@ -32,7 +32,7 @@ internal static class RefusedBody
     /// false when it was too large, malformed, cut short, too slow, or never coming (the client waits for a
     /// 100 Continue it will not get): the caller then closes without having read it.
     /// </summary>
-    public static async Task<bool> DiscardAsync(Socket client, ConnectionBuffer buffer, RequestHead request, long budget, TimeSpan silence,
+    public static async Task<bool> DiscardAsync(ByteChannel client, ConnectionBuffer buffer, RequestHead request, long budget, TimeSpan silence,
         CancellationToken cancellationToken)
     {
         if (request.Framing == BodyFraming.None) return true;
@@ -47,13 +47,13 @@ internal static class RefusedBody
                 _ => false,
             };
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
         {
             return false;
         }
     }
 
-    private static async Task<bool> DiscardLengthAsync(Socket client, ConnectionBuffer buffer, long length, TimeSpan silence, CancellationTokenSource idle)
+    private static async Task<bool> DiscardLengthAsync(ByteChannel client, ConnectionBuffer buffer, long length, TimeSpan silence, CancellationTokenSource idle)
     {
         var remaining = length;
         while (true)
@@ -66,7 +66,7 @@ internal static class RefusedBody
         }
     }
 
-    private static async Task<bool> DiscardChunkedAsync(Socket client, ConnectionBuffer buffer, long budget, TimeSpan silence, CancellationTokenSource idle)
+    private static async Task<bool> DiscardChunkedAsync(ByteChannel client, ConnectionBuffer buffer, long budget, TimeSpan silence, CancellationTokenSource idle)
     {
         var decoder = new ChunkedDecoder();
         var read = 0L;
@@ -86,7 +86,7 @@ internal static class RefusedBody
     }
 
     /// <summary>One read, which must come within the silence timeout; false when the client closed instead.</summary>
-    private static async Task<bool> FillAsync(Socket client, ConnectionBuffer buffer, TimeSpan silence, CancellationTokenSource idle)
+    private static async Task<bool> FillAsync(ByteChannel client, ConnectionBuffer buffer, TimeSpan silence, CancellationTokenSource idle)
     {
         idle.CancelAfter(silence);
         return await buffer.FillAsync(client, idle.Token).ConfigureAwait(false) > 0;

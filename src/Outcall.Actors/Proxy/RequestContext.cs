@@ -22,8 +22,8 @@ public static class RequestContext
             HttpHost = head.Authority,
             HttpHeaders = HeaderMap(head.Headers),
             HttpBodySize = isConnect || head.Framing != BodyFraming.ContentLength ? 0 : head.ContentLength,
-            // A CONNECT's scheme is unknown until something reads inside the tunnel.
-            HttpScheme = isConnect ? "" : "http",
+            // A CONNECT's scheme is unknown until something reads inside the tunnel; a request inside an intercepted one is https.
+            HttpScheme = isConnect ? "" : head.Scheme.Length > 0 ? head.Scheme : "http",
             AgentName = agentName,
         };
     }

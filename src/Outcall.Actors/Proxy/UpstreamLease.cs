@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using Outcall.Http;
 using Outcall.Upstream;
@@ -18,15 +19,21 @@ internal sealed class UpstreamLease : IDisposable
     private const int BufferBytes = 64 * 1024;
 
     private bool _released;
+    private SslStream? _tls;
 
     private UpstreamLease(Socket socket, IPEndPoint endpoint, bool reused)
     {
         Socket = socket;
         Endpoint = endpoint;
         Reused = reused;
+        Channel = new SocketChannel(socket);
     }
 
     public Socket Socket { get; }
+    /// <summary>What exchanges read and write: the socket, or the TLS session over it once <see cref="Secure"/>d.</summary>
+    public ByteChannel Channel { get; private set; }
+    /// <summary>An intercepted tunnel's verified TLS session to the upstream: never pooled, closed with the lease.</summary>
+    public bool IsSecured => _tls is not null;
     /// <summary>The checked address the socket is connected to (the pool's key).</summary>
     public IPEndPoint Endpoint { get; }
     /// <summary>Taken from the pool: an earlier exchange used it, so the peer may have closed it meanwhile.</summary>
@@ -52,13 +59,20 @@ internal sealed class UpstreamLease : IDisposable
     /// </summary>
     public bool MayResend(string method) => Reused && IsIdempotent(method);
 
+    /// <summary>From now on the lease speaks through <paramref name="tls"/>, a session over <see cref="Socket"/>.</summary>
+    public void Secure(SslStream tls)
+    {
+        _tls = tls;
+        Channel = new StreamChannel(tls);
+    }
+
     /// <summary>Ends the lease: back to the pool when <paramref name="reusable"/> and nothing is left unread, else closed.</summary>
     public void Release(UpstreamPool pool, bool reusable)
     {
         if (_released) return;
         _released = true;
-        if (reusable && Buffer.Count == 0) pool.Return(Socket, Endpoint);
-        else Socket.Dispose();
+        if (reusable && Buffer.Count == 0 && _tls is null) pool.Return(Socket, Endpoint);
+        else Close();
         Buffer.Dispose();
     }
 
@@ -67,8 +81,14 @@ internal sealed class UpstreamLease : IDisposable
     {
         if (_released) return;
         _released = true;
-        Socket.Dispose();
+        Close();
         Buffer.Dispose();
+    }
+
+    private void Close()
+    {
+        _tls?.Dispose();
+        Socket.Dispose();
     }
 
     private static bool IsIdempotent(string method) => method is "GET" or "HEAD" or "OPTIONS" or "TRACE" or "PUT" or "DELETE";

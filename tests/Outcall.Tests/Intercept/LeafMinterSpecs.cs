@@ -62,12 +62,7 @@ public sealed class LeafMinterSpecs : IDisposable
     {
         var leaf = Minter().Mint("example.com").Certificate;
 
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(_ca.Certificate);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.VerificationTime = Start.UtcDateTime;
-        Assert.True(chain.Build(leaf));
+        Assert.True(TrustOnly.Chains(_ca.Certificate, leaf, Start));
         var authority = Assert.Single(leaf.Extensions.OfType<X509AuthorityKeyIdentifierExtension>());
         var subjectKeyId = Assert.Single(_ca.Certificate.Extensions.OfType<X509SubjectKeyIdentifierExtension>());
         Assert.Equal(Convert.FromHexString(subjectKeyId.SubjectKeyIdentifier!), authority.KeyIdentifier!.Value.ToArray());
@@ -157,7 +152,7 @@ public sealed class LeafMinterSpecs : IDisposable
         {
             TargetHost = "localhost",
             ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
-            CertificateChainPolicy = TrustOnly(ca),
+            CertificateChainPolicy = TrustOnly.Policy(ca.Certificate),
         };
 
         var outcome = await LoopbackTls.HandshakeAsync(leaf.ServerOptions(), client);
@@ -173,17 +168,10 @@ public sealed class LeafMinterSpecs : IDisposable
         using var ca = CertificateAuthority.Generate();
         using var other = CertificateAuthority.Generate();
         var leaf = new LeafMinter(ca, Day).Mint("localhost");
-        var client = new SslClientAuthenticationOptions { TargetHost = "localhost", CertificateChainPolicy = TrustOnly(other) };
+        var client = new SslClientAuthenticationOptions { TargetHost = "localhost", CertificateChainPolicy = TrustOnly.Policy(other.Certificate) };
 
         var outcome = await LoopbackTls.HandshakeAsync(leaf.ServerOptions(), client);
 
         Assert.False(outcome.ClientSucceeded);
-    }
-
-    private static X509ChainPolicy TrustOnly(CertificateAuthority ca)
-    {
-        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
-        policy.CustomTrustStore.Add(ca.Certificate);
-        return policy;
     }
 }

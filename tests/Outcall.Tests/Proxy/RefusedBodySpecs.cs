@@ -31,7 +31,7 @@ public sealed class RefusedBodySpecs : IDisposable
     }
 
     private Task<bool> DiscardAsync(Socket proxy, string head, long budget = 1 << 20, TimeSpan? silence = null) =>
-        RefusedBody.DiscardAsync(proxy, _buffer, ParseValidRequest(head), budget, silence ?? TimeSpan.FromSeconds(10), CancellationToken.None)
+        RefusedBody.DiscardAsync(new SocketChannel(proxy), _buffer, ParseValidRequest(head), budget, silence ?? TimeSpan.FromSeconds(10), CancellationToken.None)
             .WaitAsync(TimeSpan.FromSeconds(20));
 
     [Fact]
@@ -41,7 +41,7 @@ public sealed class RefusedBodySpecs : IDisposable
         await client.SendAsync(Encoding.ASCII.GetBytes(new string('x', 3000) + "NEXT"), SocketFlags.None);
 
         Assert.True(await DiscardAsync(proxy, "POST http://a.test/ HTTP/1.1\r\nHost: a.test\r\nContent-Length: 3000\r\n\r\n"));
-        while (_buffer.Count < 4) await _buffer.FillAsync(proxy, CancellationToken.None);
+        while (_buffer.Count < 4) await _buffer.FillAsync(new SocketChannel(proxy), CancellationToken.None);
         Assert.Equal("NEXT", Encoding.ASCII.GetString(_buffer.Span));
     }
 

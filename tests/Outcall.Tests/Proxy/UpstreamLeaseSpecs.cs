@@ -86,7 +86,7 @@ public sealed class UpstreamLeaseSpecs : IDisposable
         var lease = UpstreamLease.Fresh(await ConnectAsync(), Endpoint);
         await _server.ServerSides[0].SendAsync("stray"u8.ToArray(), SocketFlags.None);
         using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
-            await lease.Buffer.FillAsync(lease.Socket, wait.Token);
+            await lease.Buffer.FillAsync(lease.Channel, wait.Token);
         lease.Release(_pool, reusable: true);
         Assert.Equal(0, _pool.IdleCount);
     }
