@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using Akka.Actor;
-using Akka.Streams;
 using Akka.Event;
+using Akka.Streams;
 using Outcall.Egress;
 using Outcall.Http;
 using Outcall.Intercept;
@@ -386,7 +386,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         return true;
     }
 
-        /// <summary>SC-007 / FR-013: one audit event per refused request, at warning; then the IF-004 response (a 407 for a credential).</summary>
+    /// <summary>SC-007 / FR-013: one audit event per refused request, at warning; then the IF-004 response (a 407 for a credential).</summary>
     private void Block(JudgedRequest request, in AuditEvent audit, BlockReason reason)
     {
         Metrics.RequestBlocked(request.Kind, reason);

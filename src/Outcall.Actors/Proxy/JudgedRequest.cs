@@ -28,7 +28,9 @@ public sealed record JudgedRequest(RequestHead Head, EvaluationContext Context, 
     public JudgedRequest ByServerName(string serverName) =>
         this with
         {
-            Context = RequestContext.WithServerName(Context, serverName), ServerName = serverName, StartedTimestamp = Stopwatch.GetTimestamp(),
+            Context = RequestContext.WithServerName(Context, serverName),
+            ServerName = serverName,
+            StartedTimestamp = Stopwatch.GetTimestamp(),
             Egress = EgressMode.Proxy,
         };
 

@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Outcall.Egress;
-using Outcall.Intercept;
 using Outcall.Events;
+using Outcall.Intercept;
 using Outcall.Telemetry;
 using Outcall.Tunnels;
 using Outcall.Upstream;

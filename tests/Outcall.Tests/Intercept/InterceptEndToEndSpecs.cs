@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
 using System.Runtime.Versioning;
+using System.Security.Cryptography.X509Certificates;
 using Outcall.Intercept;
 using Outcall.Tests.Proxy;
 
