@@ -16,13 +16,15 @@ internal sealed class ReplayStream(byte[] prefix, Stream inner) : Stream
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-    public override int Read(Span<byte> buffer) => TakePrefix(buffer) is var taken and > 0 ? taken : inner.Read(buffer);
+    // While the prefix lasts it answers every read, a zero-byte one too: SslStream waits for data with a zero-byte
+    // read first, and passing that to the socket would wait for bytes the agent sends only after our ServerHello.
+    public override int Read(Span<byte> buffer) => _offset < prefix.Length ? TakePrefix(buffer) : inner.Read(buffer);
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        TakePrefix(buffer.Span) is var taken and > 0 ? ValueTask.FromResult(taken) : inner.ReadAsync(buffer, cancellationToken);
+        _offset < prefix.Length ? ValueTask.FromResult(TakePrefix(buffer.Span)) : inner.ReadAsync(buffer, cancellationToken);
 
     public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
 
@@ -50,9 +52,7 @@ internal sealed class ReplayStream(byte[] prefix, Stream inner) : Stream
 
     private int TakePrefix(Span<byte> buffer)
     {
-        var left = prefix.Length - _offset;
-        if (left == 0 || buffer.IsEmpty) return 0;
-        var take = Math.Min(left, buffer.Length);
+        var take = Math.Min(prefix.Length - _offset, buffer.Length);
         prefix.AsSpan(_offset, take).CopyTo(buffer);
         _offset += take;
         return take;
