@@ -105,9 +105,25 @@ public sealed class SecretsNode : IAsyncLifetime
 /// where the secret allows it), after the rules judged the placeholder; anything else carrying one is refused with 403.
 /// Every spec also checks that nothing the node logged holds a secret value.
 /// </summary>
-public sealed class SecretsSpecs(SecretsNode node) : IClassFixture<SecretsNode>
+public sealed class SecretsSpecs(SecretsNode node) : IClassFixture<SecretsNode>, IDisposable
 {
     private const string Gh = "outcall-secret-gh";
+
+    private readonly HttpClient _client = node.Client();
+
+    public void Dispose() => _client.Dispose();
+
+    private string TlsOrigin(string host) => $"https://{host}:{node.Tls.Port}";
+
+    private string PlainOrigin => $"http://{SecretsNode.Plain}:{node.PlainOrigin.Port}";
+
+    /// <summary>One request through the proxy carrying <paramref name="apiKey"/> in X-Api-Key.</summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string origin, string path, string apiKey)
+    {
+        using var request = new HttpRequestMessage(method, origin + path);
+        request.Headers.Add("X-Api-Key", apiKey);
+        return await _client.SendAsync(request);
+    }
 
     private static string Basic(string credentials) => "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials));
 
@@ -118,6 +134,15 @@ public sealed class SecretsSpecs(SecretsNode node) : IClassFixture<SecretsNode>
 
     private static async Task<string> EverythingTheClientGot(HttpResponseMessage response) =>
         response.Headers + "\n" + response.Content.Headers + "\n" + await response.Content.ReadAsStringAsync();
+
+    /// <summary>A 403 naming <paramref name="reason"/>, and nothing of the request reached the origin.</summary>
+    private async Task AssertRefusedAsync(HttpResponseMessage response, string reason, RecordingOrigin origin, string path)
+    {
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal($"Blocked by outcall: {reason}", await response.Content.ReadAsStringAsync());
+        Assert.Empty(ReceivedAt(origin, path));
+        AssertTheLogsHoldNoSecret();
+    }
 
     private void AssertTheLogsHoldNoSecret()
     {
@@ -130,12 +155,9 @@ public sealed class SecretsSpecs(SecretsNode node) : IClassFixture<SecretsNode>
     [Fact]
     public async Task A_placeholder_in_a_header_reaches_a_bound_host_as_the_secret_and_the_client_never_sees_it()
     {
-        using var client = node.Client();
         var path = UniquePath();
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"https://{SecretsNode.Bound}:{node.Tls.Port}{path}");
-        request.Headers.Add("X-Api-Key", Gh);
 
-        using var response = await client.SendAsync(request);
+        using var response = await SendAsync(HttpMethod.Get, TlsOrigin(SecretsNode.Bound), path, Gh);
 
         // Had the rules seen the secret, rules-never-see-a-real-key would have blocked the request.
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -147,12 +169,11 @@ public sealed class SecretsSpecs(SecretsNode node) : IClassFixture<SecretsNode>
     [Fact]
     public async Task A_placeholder_inside_Basic_credentials_is_replaced_as_git_sends_them()
     {
-        using var client = node.Client();
         var path = UniquePath();
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"https://{SecretsNode.Bound}:{node.Tls.Port}{path}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, TlsOrigin(SecretsNode.Bound) + path);
         request.Headers.Authorization = AuthenticationHeaderValue.Parse(Basic("x-access-token:" + Gh));
 
-        using var response = await client.SendAsync(request);
+        using var response = await _client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(Basic("x-access-token:" + node.GhValue), Assert.Single(ReceivedAt(node.Tls, path)).Headers["authorization"]);
@@ -162,20 +183,15 @@ public sealed class SecretsSpecs(SecretsNode node) : IClassFixture<SecretsNode>
     [Fact]
     public async Task A_placeholder_sent_to_an_unbound_host_is_refused_with_403_logged_at_warning_and_the_connection_stays_usable()
     {
-        using var client = node.Client();
         var path = UniquePath();
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"https://{SecretsNode.Unbound}:{node.Tls.Port}{path}");
-        request.Headers.Add("X-Api-Key", Gh);
 
-        using var response = await client.SendAsync(request);
+        using var response = await SendAsync(HttpMethod.Get, TlsOrigin(SecretsNode.Unbound), path, Gh);
 
-        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Equal("Blocked by outcall: secret placeholder for 'gh' sent to an unbound host", await response.Content.ReadAsStringAsync());
-        Assert.Empty(ReceivedAt(node.Tls, path));
+        await AssertRefusedAsync(response, "secret placeholder for 'gh' sent to an unbound host", node.Tls, path);
         await node.Proxy.Log.WaitForLineAsync(line => line.Contains("\"@l\":\"Warning\"", StringComparison.Ordinal)
                                                       && line.Contains("secret placeholder for 'gh' sent to an unbound host", StringComparison.Ordinal));
         // The same intercepted connection carries the next request.
-        using var next = await client.GetAsync($"https://{SecretsNode.Unbound}:{node.Tls.Port}{path}");
+        using var next = await _client.GetAsync(TlsOrigin(SecretsNode.Unbound) + path);
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
         Assert.Single(ReceivedAt(node.Tls, path));
         AssertTheLogsHoldNoSecret();
@@ -198,12 +214,9 @@ public sealed class SecretsSpecs(SecretsNode node) : IClassFixture<SecretsNode>
     [Fact]
     public async Task Inside_a_tunnel_that_is_not_intercepted_the_origin_gets_the_placeholder_never_the_secret()
     {
-        using var client = node.Client();
         var path = UniquePath();
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"https://{SecretsNode.Opaque}:{node.Tls.Port}{path}");
-        request.Headers.Add("X-Api-Key", Gh);
 
-        using var response = await client.SendAsync(request);
+        using var response = await SendAsync(HttpMethod.Get, TlsOrigin(SecretsNode.Opaque), path, Gh);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(Gh, Assert.Single(ReceivedAt(node.Tls, path)).Headers["x-api-key"]);
@@ -212,28 +225,19 @@ public sealed class SecretsSpecs(SecretsNode node) : IClassFixture<SecretsNode>
     [Fact]
     public async Task Plain_http_gets_no_secret_whose_allow_plaintext_is_off()
     {
-        using var client = node.Client();
         var path = UniquePath();
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{SecretsNode.Plain}:{node.PlainOrigin.Port}{path}");
-        request.Headers.Add("X-Api-Key", Gh);
 
-        using var response = await client.SendAsync(request);
+        using var response = await SendAsync(HttpMethod.Get, PlainOrigin, path, Gh);
 
-        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Contains("secret placeholder for 'gh' on plain http://", await response.Content.ReadAsStringAsync());
-        Assert.Empty(ReceivedAt(node.PlainOrigin, path));
-        AssertTheLogsHoldNoSecret();
+        await AssertRefusedAsync(response, "secret placeholder for 'gh' on plain http:// (the secret says allow-plaintext = off)", node.PlainOrigin, path);
     }
 
     [Fact]
     public async Task Plain_http_gets_a_secret_whose_allow_plaintext_is_on()
     {
-        using var client = node.Client();
         var path = UniquePath();
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{SecretsNode.Plain}:{node.PlainOrigin.Port}{path}");
-        request.Headers.Add("X-Api-Key", "outcall-secret-plainok");
 
-        using var response = await client.SendAsync(request);
+        using var response = await SendAsync(HttpMethod.Get, PlainOrigin, path, "outcall-secret-plainok");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(node.PlainOkValue, Assert.Single(ReceivedAt(node.PlainOrigin, path)).Headers["x-api-key"]);
@@ -243,16 +247,10 @@ public sealed class SecretsSpecs(SecretsNode node) : IClassFixture<SecretsNode>
     [Fact]
     public async Task A_TRACE_carrying_a_placeholder_is_refused_even_to_a_bound_host()
     {
-        using var client = node.Client();
         var path = UniquePath();
-        using var request = new HttpRequestMessage(HttpMethod.Trace, $"https://{SecretsNode.Bound}:{node.Tls.Port}{path}");
-        request.Headers.Add("X-Api-Key", Gh);
 
-        using var response = await client.SendAsync(request);
+        using var response = await SendAsync(HttpMethod.Trace, TlsOrigin(SecretsNode.Bound), path, Gh);
 
-        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Contains("secret placeholder for 'gh' in a TRACE request", await response.Content.ReadAsStringAsync());
-        Assert.Empty(ReceivedAt(node.Tls, path));
-        AssertTheLogsHoldNoSecret();
+        await AssertRefusedAsync(response, "secret placeholder for 'gh' in a TRACE request (its response would echo the secret)", node.Tls, path);
     }
 }
