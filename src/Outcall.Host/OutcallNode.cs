@@ -146,7 +146,8 @@ public sealed class OutcallNode : IAsyncDisposable
         var guard = new DestinationGuard(resolver ?? new SystemHostResolver(), [bound]);
 
         var builder = AdminWebHost.CreateBuilder(adminSettings, serilog);
-        builder.Services.AddSingleton(metrics).AddSingleton(state).AddSingleton(events).AddSingleton(new ProxyBinding(bound));
+        var interception = new NodeInterception(interceptSettings.CaConfigured);
+        builder.Services.AddSingleton(metrics).AddSingleton(state).AddSingleton(events).AddSingleton(new ProxyBinding(bound)).AddSingleton(interception);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = drainPhaseTimeout + HostStopMargin);
         builder.Services.AddHostedService<DrainBeforeAdminStops>();
         builder.Services.AddOutcallMetrics(metrics, settings.Telemetry);
@@ -179,11 +180,12 @@ public sealed class OutcallNode : IAsyncDisposable
                 // thread pool. If the first schedules are the header timers of many new clients at once, every pool thread
                 // blocks there and the pool grows one thread at a time: 50 concurrent CONNECTs to a fresh node stalled ~9 s.
                 system.Scheduler.Advanced.ScheduleOnce(TimeSpan.Zero, static () => { });
+                interception.Services = InterceptServices.Create(interceptSettings, proxySettings.ConnectTimeout, Logging.GetLogger(system, "Outcall.Intercept"));
                 var services = new ProxyServices(proxySettings, registry.Get<Rules.RuleEngine>(), rulesSettings.AskTimeout, guard, settings.Agents, metrics,
                     pool, new TunnelGraph(proxySettings.IdleTimeout, system.Materializer(namePrefix: "tunnel")), events)
                 {
                     Observe = ObserveMode.Of(rulesSettings, settings.Agents),
-                    Interception = InterceptServices.Create(interceptSettings, proxySettings.ConnectTimeout, Logging.GetLogger(system, "Outcall.Intercept")),
+                    Interception = interception.Services,
                     Secrets = secrets,
                 };
                 var proxy = system.ActorOf(ProxyListener.Props(listenSocket, services), "proxy");

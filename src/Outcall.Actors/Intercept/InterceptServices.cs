@@ -13,6 +13,8 @@ public sealed class InterceptServices(LeafCache leaves, UpstreamTrust trust, Tim
     public UpstreamTrust Trust { get; } = trust;
     /// <summary>How long both handshakes of a tunnel may take together.</summary>
     public TimeSpan HandshakeTimeout { get; } = handshakeTimeout;
+    /// <summary>The SHA-256 fingerprint of the CA the leaves are signed with, as `ca status` prints it (S011-IF-012).</summary>
+    public string CaFingerprint { get; init; } = "";
 
     /// <summary>
     /// The node's interception, or null when no CA is configured. Loads the CA (refusing a key open to others,
@@ -27,6 +29,6 @@ public sealed class InterceptServices(LeafCache leaves, UpstreamTrust trust, Tim
         var trust = UpstreamTrust.Load(settings.UpstreamTrust, time);
         var ca = CaFiles.Load(settings.CaCert, settings.CaKey, (time ?? TimeProvider.System).GetUtcNow());
         var leaves = new LeafCache(new LeafMinter(ca, settings.LeafTtl, time), settings.LeafCache, log, time);
-        return new InterceptServices(leaves, trust, handshakeTimeout);
+        return new InterceptServices(leaves, trust, handshakeTimeout) { CaFingerprint = ca.Fingerprint };
     }
 }

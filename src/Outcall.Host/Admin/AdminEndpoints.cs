@@ -5,8 +5,10 @@ using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Outcall.Cluster;
 using Outcall.Host.Telemetry;
+using Outcall.Intercept;
 using Outcall.Rules;
 using Outcall.Rules.Cel;
 using Outcall.Telemetry;
@@ -15,6 +17,23 @@ namespace Outcall.Host.Admin;
 
 /// <summary>Where the proxy port is bound (the real port when 0 was asked for), for `GET /api/v1/proxy`.</summary>
 public sealed record ProxyBinding(IPEndPoint Endpoint);
+
+/// <summary>
+/// The node's interception for `GET /api/v1/proxy/intercept` (S011-IF-012): whether a CA is configured, and the
+/// services made from it once the actor system has set them up (null without a CA).
+/// </summary>
+public sealed class NodeInterception(bool caConfigured)
+{
+    private InterceptServices? _services;
+
+    public bool CaConfigured { get; } = caConfigured;
+
+    public InterceptServices? Services
+    {
+        get => Volatile.Read(ref _services);
+        set => Volatile.Write(ref _services, value);
+    }
+}
 
 /// <summary>
 /// The admin API's routes (S003-IF-001..IF-005 and the node's own): every /api/v1 answer is the
@@ -29,6 +48,7 @@ public static class AdminEndpoints
     {
         var api = app.MapGroup("/api/v1").AddEndpointFilter(AnswerAdminErrors);
         api.MapMethods("/proxy", GetOrHead, Proxy);
+        api.MapMethods("/proxy/intercept", GetOrHead, Intercept);
         api.MapMethods("/rules", GetOrHead, RulesAsync);
         api.MapPost("/rules/reload", ReloadAsync);
         api.MapMethods("/cluster", GetOrHead, ClusterAsync);
@@ -56,6 +76,21 @@ public static class AdminEndpoints
     private static IResult Proxy(ProxyMetrics metrics, NodeState state, ProxyBinding proxy) =>
         AdminEnvelope.Ok(new AdminViews.ProxyStatus(state.Listening, proxy.Endpoint.ToString(), metrics.ActiveConnections,
             metrics.ActiveTunnels, metrics.TotalRequests, metrics.TotalBlocked));
+
+    /// <summary>
+    /// S011-IF-012: the CA in use and the leaf cache, what `outcall ca status` shows. Without a CA: ca_loaded false,
+    /// fingerprint null, size and max 0 (there is no cache).
+    /// </summary>
+    /// <remarks>Resolved per request: an admin host without the node's interception (e.g. a test host) answers as a node without a CA.</remarks>
+    private static IResult Intercept(HttpContext context)
+    {
+        var interception = context.RequestServices.GetService<NodeInterception>();
+        if (interception?.Services is { } services)
+            return AdminEnvelope.Ok(new AdminViews.InterceptStatus(true, services.CaFingerprint, services.Leaves.Count, services.Leaves.Capacity));
+        if (interception?.CaConfigured == true)
+            throw new AdminError(StatusCodes.Status503ServiceUnavailable, "interception is not set up yet");
+        return AdminEnvelope.Ok(new AdminViews.InterceptStatus(false, null, 0, 0));
+    }
 
     /// <summary>IF-002: the rules in evaluation order; the set's content hash is the ETag.</summary>
     private static async Task<IResult> RulesAsync(HttpContext context, IRequiredActor<RuleEngine> engine, AdminSettings settings, ProxyMetrics metrics)

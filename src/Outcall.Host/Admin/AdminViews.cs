@@ -12,6 +12,9 @@ public static class AdminViews
 {
     public sealed record ProxyStatus(bool Listening, string ListenAddress, long ActiveConnections, long ActiveTunnels, long TotalRequests, long TotalBlocked);
 
+    /// <summary>S011-IF-012: the CA's SHA-256 fingerprint (as `ca status` prints it) and the leaf cache; null and zeros without a CA.</summary>
+    public sealed record InterceptStatus(bool CaLoaded, string? FingerprintSha256, int LeafCacheSize, int LeafCacheMax);
+
     /// <summary>IF-002 row. The preview is the condition as written, on one line; hits and last hit are this node's (issue 15).</summary>
     public sealed record RuleSummary(string Id, string File, string Action, int Priority, string ConditionPreview, string? Description, long Hits,
         DateTimeOffset? LastHit)
