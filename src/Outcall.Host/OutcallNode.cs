@@ -166,7 +166,7 @@ public sealed class OutcallNode : IAsyncDisposable
                 akka.WithActors((system, registry) =>
                 {
                     var engine = registry.Get<Rules.RuleEngine>();
-                    registry.Register<RuleReplicator>(system.ActorOf(RuleReplicator.Props(clusterSettings, engine, active, load, metrics), "cluster-rules"));
+                    registry.Register<RuleReplicator>(system.ActorOf(RuleReplicator.Props(clusterSettings, engine, active, load, metrics, ruleLoadOptions), "cluster-rules"));
                     var cluster = Akka.Cluster.Cluster.Get(system);
                     if (clusterSettings.SeedNodes.Count == 0)
                     {

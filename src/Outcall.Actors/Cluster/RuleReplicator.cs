@@ -51,6 +51,7 @@ public sealed class RuleReplicator : ReceiveActor, IWithTimers
     private readonly IActorRef _engine;
     private readonly ActiveRuleSet _active;
     private readonly RuleLoadResult _startup;
+    private readonly RuleLoadOptions _loadOptions;
     private readonly ProxyMetrics _metrics;
     private readonly AkkaCluster _cluster = AkkaCluster.Get(Context.System);
     private readonly IActorRef _replicator = DistributedData.Get(Context.System).Replicator;
@@ -68,8 +69,12 @@ public sealed class RuleReplicator : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public RuleReplicator(ClusterSettings settings, IActorRef engine, ActiveRuleSet active, RuleLoadResult startup, ProxyMetrics metrics)
+    /// <param name="loadOptions">What the node's own loads take (e.g. whether a CA is configured, so intercept rules load):
+    /// a replicated set is judged as the node's files would be. Without it, <see cref="RuleLoadOptions.Default"/>.</param>
+    public RuleReplicator(ClusterSettings settings, IActorRef engine, ActiveRuleSet active, RuleLoadResult startup, ProxyMetrics metrics,
+        RuleLoadOptions? loadOptions = null)
     {
+        _loadOptions = loadOptions ?? RuleLoadOptions.Default;
         _settings = settings;
         _engine = engine;
         _active = active;
@@ -113,8 +118,9 @@ public sealed class RuleReplicator : ReceiveActor, IWithTimers
         Receive<GetFleetStatus>(_ => Sender.Tell(Fleet()));
     }
 
-    public static Props Props(ClusterSettings settings, IActorRef engine, ActiveRuleSet active, RuleLoadResult startup, ProxyMetrics metrics) =>
-        Akka.Actor.Props.Create(() => new RuleReplicator(settings, engine, active, startup, metrics));
+    public static Props Props(ClusterSettings settings, IActorRef engine, ActiveRuleSet active, RuleLoadResult startup, ProxyMetrics metrics,
+        RuleLoadOptions? loadOptions = null) =>
+        Akka.Actor.Props.Create(() => new RuleReplicator(settings, engine, active, startup, metrics, loadOptions));
 
     protected override void PreStart()
     {
@@ -162,6 +168,7 @@ public sealed class RuleReplicator : ReceiveActor, IWithTimers
         _validating = true;
         var payload = register.Value;
         var active = _active.Current.ContentHash;
+        var options = _loadOptions;
         Task.Run(() =>
         {
             ReplicatedRuleSet set;
@@ -175,7 +182,7 @@ public sealed class RuleReplicator : ReceiveActor, IWithTimers
             }
             // The set this node already runs (its own publication, or identical files): nothing to compile.
             if (set.ContentHash == active) return new Validated(version, set, null, null);
-            return new Validated(version, set, RuleSetLoader.LoadSources(set.Files, $"{set.Origin} (replicated)"), null);
+            return new Validated(version, set, RuleSetLoader.LoadSources(set.Files, $"{set.Origin} (replicated)", options), null);
         }).PipeTo(Self);
     }
 

@@ -49,14 +49,15 @@ public sealed class TestCluster : IAsyncDisposable
         Seed = seed;
     }
 
-    public static async Task<TestCluster> StartAsync(int size, string rulesYaml = Blocking)
+    /// <param name="extraHocon">More settings for every node (e.g. a CA), after the cluster's.</param>
+    public static async Task<TestCluster> StartAsync(int size, string rulesYaml = Blocking, string extraHocon = "")
     {
-        var first = await ProxyHarness.StartAsync(rulesYaml, Hocon(seed: null));
+        var first = await ProxyHarness.StartAsync(rulesYaml, Hocon(seed: null) + "\n" + extraHocon);
         var seed = AkkaCluster.Get(first.Node.System).SelfAddress;
         var cluster = new TestCluster([first], seed);
         try
         {
-            var others = await Task.WhenAll(Enumerable.Range(1, size - 1).Select(_ => ProxyHarness.StartAsync(rulesYaml, Hocon(seed))));
+            var others = await Task.WhenAll(Enumerable.Range(1, size - 1).Select(_ => ProxyHarness.StartAsync(rulesYaml, Hocon(seed) + "\n" + extraHocon)));
             cluster._nodes.AddRange(others);
             await cluster.AwaitConvergedAsync();
         }
