@@ -1,10 +1,8 @@
 using System.Net;
 using System.Net.Security;
-using System.Net.WebSockets;
 using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using Outcall.Intercept;
 using Outcall.Tests.Proxy;
@@ -89,8 +87,143 @@ public sealed class InterceptClientsSpecs : IDisposable
         await proxy.Log.WaitForLineAsync(line => line.Contains("git-no-push", StringComparison.Ordinal));
     }
 
+    private const long UploadBytes = 8L * 1024 * 1024;
+    private const long DownloadBytes = 100L * 1000 * 1000;
+
+    [Fact]
+    public async Task A_chunked_upload_of_unknown_length_and_a_100_MB_download_cross_an_intercepted_tunnel_byte_for_byte()
+    {
+        await using var origin = await TlsOrigin.StartAsync("origin.test", ServeTransfersAsync);
+        await using var proxy = await StartProxyAsync(InterceptOrigin, "origin.test", origin.CaPemPath);
+        using var client = ClientTrusting(proxy, NodeCa(), TimeSpan.FromMinutes(3));
+        var baseUri = $"https://origin.test:{origin.Port}";
+
+        var upload = new PseudoRandomContent(seed: 1, UploadBytes);
+        using var uploaded = await client.PostAsync($"{baseUri}/upload", upload);
+        Assert.Equal(HttpStatusCode.OK, uploaded.StatusCode);
+        Assert.Null(uploaded.RequestMessage!.Content!.Headers.ContentLength);
+        // The origin read the body chunked, as the client sent it.
+        Assert.Equal($"{UploadBytes} {upload.Sha256Hex} chunked", await uploaded.Content.ReadAsStringAsync());
+
+        using var downloaded = await client.GetAsync($"{baseUri}/download", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, downloaded.StatusCode);
+        await using var body = await downloaded.Content.ReadAsStreamAsync();
+        var (count, hash) = await HashAsync(body);
+        Assert.Equal(DownloadBytes, count);
+        Assert.Equal(PseudoRandomContent.ExpectedSha256Hex(seed: 2, DownloadBytes), hash);
+        Assert.Contains(proxy.Log.Lines(), line => line.Contains("Intercepting", StringComparison.Ordinal));
+    }
+
+    /// <summary>/upload answers "&lt;bytes&gt; &lt;sha-256&gt; &lt;transfer-encoding&gt;" of the body it read; /download streams the seed-2 bytes.</summary>
+    private static async Task ServeTransfersAsync(HttpContext context)
+    {
+        if (context.Request.Path == "/upload")
+        {
+            var (count, hash) = await HashAsync(context.Request.Body);
+            await context.Response.WriteAsync($"{count} {hash} {context.Request.Headers.TransferEncoding}");
+            return;
+        }
+        context.Response.ContentLength = DownloadBytes;
+        var generator = new PseudoRandomBytes(seed: 2);
+        var buffer = new byte[64 * 1024];
+        for (long left = DownloadBytes; left > 0; left -= buffer.Length)
+        {
+            var chunk = buffer.AsMemory(0, (int)Math.Min(buffer.Length, left));
+            generator.Fill(chunk.Span);
+            await context.Response.Body.WriteAsync(chunk, context.RequestAborted);
+        }
+    }
+
+    private static async Task<(long Count, string Sha256Hex)> HashAsync(Stream stream)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[64 * 1024];
+        long count = 0;
+        int read;
+        while ((read = await stream.ReadAsync(buffer)) > 0)
+        {
+            hash.AppendData(buffer, 0, read);
+            count += read;
+        }
+        return (count, Convert.ToHexString(hash.GetHashAndReset()));
+    }
+
+    /// <summary>An HttpClient through the proxy, one connection at most, trusting only <paramref name="root"/>.</summary>
+    private static HttpClient ClientTrusting(ProxyHarness proxy, X509Certificate2 root, TimeSpan timeout) =>
+        new(new SocketsHttpHandler
+        {
+            Proxy = new WebProxy(proxy.ProxyUri), UseProxy = true, MaxConnectionsPerServer = 1,
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                {
+                    using var shown = new X509Certificate2(certificate!);
+                    return TrustOnly.Chains(root, shown);
+                },
+            },
+        })
+        { Timeout = timeout };
+
     /// <summary>git trusting only the node's CA (GIT_SSL_CAINFO, the variable form of http.sslCAInfo), proxied by http.proxy.</summary>
     private Task<(int Exit, string Output)> GitAsync(ProxyHarness proxy, string directory, params string[] args) =>
         Git.RunAsync(directory, new Dictionary<string, string> { ["GIT_SSL_CAINFO"] = _ca.CertificatePath },
             ["-c", $"http.proxy=http://{proxy.Endpoint}", .. args]);
+}
+
+/// <summary>A deterministic byte stream (xorshift64*), so both ends can make or check it without holding it.</summary>
+internal sealed class PseudoRandomBytes(ulong seed)
+{
+    private ulong _state = seed * 0x9E3779B97F4A7C15UL | 1;
+
+    public void Fill(Span<byte> destination)
+    {
+        for (var i = 0; i < destination.Length; i++)
+        {
+            _state ^= _state >> 12;
+            _state ^= _state << 25;
+            _state ^= _state >> 27;
+            destination[i] = (byte)((_state * 0x2545F4914F6CDD1DUL) >> 56);
+        }
+    }
+}
+
+/// <summary>A request body of <c>length</c> pseudo-random bytes with no Content-Length (so it goes chunked), hashed as it is sent.</summary>
+internal sealed class PseudoRandomContent(ulong seed, long length) : HttpContent
+{
+    public string Sha256Hex { get; private set; } = "";
+
+    public static string ExpectedSha256Hex(ulong seed, long length)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var generator = new PseudoRandomBytes(seed);
+        var buffer = new byte[64 * 1024];
+        for (var left = length; left > 0; left -= buffer.Length)
+        {
+            var chunk = buffer.AsSpan(0, (int)Math.Min(buffer.Length, left));
+            generator.Fill(chunk);
+            hash.AppendData(chunk);
+        }
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
+
+    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var generator = new PseudoRandomBytes(seed);
+        var buffer = new byte[64 * 1024];
+        for (var left = length; left > 0; left -= buffer.Length)
+        {
+            var chunk = buffer.AsMemory(0, (int)Math.Min(buffer.Length, left));
+            generator.Fill(chunk.Span);
+            hash.AppendData(chunk.Span);
+            await stream.WriteAsync(chunk);
+        }
+        Sha256Hex = Convert.ToHexString(hash.GetHashAndReset());
+    }
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = 0;
+        return false;
+    }
 }
