@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.Security;
+using System.Net.WebSockets;
 using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using Microsoft.AspNetCore.Http;
 using Outcall.Intercept;
 using Outcall.Tests.Proxy;
@@ -146,6 +148,74 @@ public sealed class InterceptClientsSpecs : IDisposable
             count += read;
         }
         return (count, Convert.ToHexString(hash.GetHashAndReset()));
+    }
+
+    [Fact]
+    public async Task A_WebSocket_inside_an_intercepted_tunnel_echoes_text_and_binary_messages()
+    {
+        await using var origin = await TlsOrigin.StartAsync("origin.test", EchoWebSocketAsync);
+        await using var proxy = await StartProxyAsync(InterceptOrigin, "origin.test", origin.CaPemPath);
+        var root = NodeCa();
+        var issuers = new List<string>();
+        using var socket = new ClientWebSocket();
+        socket.Options.Proxy = new WebProxy(proxy.ProxyUri);
+        socket.Options.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+        {
+            using var shown = new X509Certificate2(certificate!);
+            lock (issuers) issuers.Add(shown.Issuer);
+            return TrustOnly.Chains(root, shown);
+        };
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        await socket.ConnectAsync(new Uri($"wss://origin.test:{origin.Port}/echo"), timeout.Token);
+        var text = await RoundTripAsync(socket, Encoding.UTF8.GetBytes("hello through the tunnel"), WebSocketMessageType.Text, timeout.Token);
+        var binary = RandomNumberGenerator.GetBytes(200_000);
+        var echoed = await RoundTripAsync(socket, binary, WebSocketMessageType.Binary, timeout.Token);
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
+
+        Assert.Equal("hello through the tunnel", Encoding.UTF8.GetString(text));
+        Assert.Equal(binary, echoed);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+        // The client was shown the node's leaf, so the upgrade crossed the decrypted, judged path.
+        Assert.Equal(root.Subject, Assert.Single(issuers));
+        Assert.Equal(["/echo"], origin.Requests.Select(r => r.Path));
+    }
+
+    private static async Task<byte[]> RoundTripAsync(ClientWebSocket socket, byte[] message, WebSocketMessageType type, CancellationToken cancel)
+    {
+        await socket.SendAsync(message, type, endOfMessage: true, cancel);
+        using var received = new MemoryStream();
+        var buffer = new byte[16 * 1024];
+        WebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(buffer, cancel);
+            Assert.Equal(type, result.MessageType);
+            received.Write(buffer, 0, result.Count);
+        }
+        while (!result.EndOfMessage);
+        return received.ToArray();
+    }
+
+    private static async Task EchoWebSocketAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = 400;
+            return;
+        }
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        var buffer = new byte[16 * 1024];
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer, context.RequestAborted);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, result.CloseStatusDescription, context.RequestAborted);
+                return;
+            }
+            await socket.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, context.RequestAborted);
+        }
     }
 
     /// <summary>An HttpClient through the proxy, one connection at most, trusting only <paramref name="root"/>.</summary>
