@@ -13,7 +13,7 @@ using Outcall.Tests.RealClients;
 namespace Outcall.Tests.Intercept;
 
 /// <summary>
-/// Issue 14 / S011-FR-012, FR-015: real clients inside an intercepted tunnel on loopback — git (clone yes, push no),
+/// Issue 14 (S011-EC-007 for the WebSocket): real clients inside an intercepted tunnel on loopback — git (clone yes, push no),
 /// a chunked upload and a 100 MB download byte for byte, and a WebSocket. The node's CA is made in the test; each
 /// origin is trusted by the proxy through `upstream-trust` and reachable only by the name the proxy's resolver knows.
 /// </summary>
