@@ -14,7 +14,8 @@ namespace Outcall.Tests.Intercept;
 /// <summary>
 /// An HTTPS origin on 127.0.0.1:0 (in-process Kestrel) serving a leaf for <see cref="CertificateName"/> from its own
 /// test CA, whose PEM (<see cref="CaPemPath"/>) the proxy is given as `upstream-trust`. It records each request's
-/// path and connection, and answers "path=&lt;path&gt;" for anything.
+/// path and connection, and answers "path=&lt;path&gt;" for anything, or hands the request to the given handler
+/// (WebSocket requests included: the WebSocket middleware is on).
 /// </summary>
 internal sealed class TlsOrigin : IAsyncDisposable
 {
@@ -32,7 +33,7 @@ internal sealed class TlsOrigin : IAsyncDisposable
         (_app, _dir, Ca, CertificateName, CaPemPath, Port) = (app, dir, ca, name, pem, port);
     }
 
-    public static async Task<TlsOrigin> StartAsync(string certificateName)
+    public static async Task<TlsOrigin> StartAsync(string certificateName, RequestDelegate? handler = null)
     {
         var dir = Directory.CreateTempSubdirectory("outcall-origin-");
         var ca = CertificateAuthority.Generate(commonName: "Origin Test CA");
@@ -42,13 +43,19 @@ internal sealed class TlsOrigin : IAsyncDisposable
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(leaf)));
+        builder.WebHost.UseKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(leaf));
+        });
         var app = builder.Build();
+        app.UseWebSockets();
         TlsOrigin? origin = null;
         app.Run(async context =>
         {
             origin!.Requests.Enqueue((context.Request.Path.Value ?? "", context.Connection.Id));
-            await context.Response.WriteAsync($"path={context.Request.Path.Value}");
+            if (handler is not null) await handler(context);
+            else await context.Response.WriteAsync($"path={context.Request.Path.Value}");
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
