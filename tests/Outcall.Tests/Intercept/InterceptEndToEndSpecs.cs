@@ -9,7 +9,7 @@ using Outcall.Tests.Proxy;
 namespace Outcall.Tests.Intercept;
 
 /// <summary>
-/// Issue 14 / S011-FR-005, FR-012, FR-015, FR-022: real clients through an intercepting node on loopback. The node's
+/// Issue 14 / S011-FR-005, S011-FR-012, S011-FR-015, S011-FR-022: real clients through an intercepting node on loopback. The node's
 /// CA is made in the test; the origin is Kestrel with a leaf from a second test CA, trusted through `upstream-trust`.
 /// The origin is reachable only by the name the proxy's injected resolver knows.
 /// </summary>
