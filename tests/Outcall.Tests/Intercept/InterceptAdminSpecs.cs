@@ -32,16 +32,6 @@ public sealed class InterceptAdminSpecs : IDisposable
               allow_private_ips: true
         """;
 
-    private Task<ProxyHarness> StartProxyWithCaAsync(string trustPem) =>
-        ProxyHarness.StartAsync(InterceptOrigin, $$"""
-            {{ProxyHarness.WithAdmin}}
-            outcall.intercept {
-              ca-cert = "{{_ca.CertificatePath}}"
-              ca-key = "{{_ca.KeyPath}}"
-              upstream-trust = ["{{trustPem}}"]
-            }
-            """, new StaticResolver().Map(Host, IPAddress.Loopback));
-
     private static async Task<JsonElement> InterceptStatusAsync(ProxyHarness proxy)
     {
         using var admin = new HttpClient { BaseAddress = proxy.AdminUri, Timeout = TimeSpan.FromSeconds(10) };
@@ -55,16 +45,7 @@ public sealed class InterceptAdminSpecs : IDisposable
     /// <summary>One intercepted CONNECT to the origin: a GET through the proxy, trusting only the node's CA.</summary>
     private async Task GetThroughInterceptionAsync(ProxyHarness proxy, TlsOrigin origin)
     {
-        var root = CaFiles.ParseCertificate(_ca.CertificatePath);
-        using var client = new HttpClient(new SocketsHttpHandler
-        {
-            Proxy = new WebProxy(proxy.ProxyUri), UseProxy = true,
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = (_, certificate, _, _) => TrustOnly.Chains(root, new X509Certificate2(certificate!)),
-            },
-        })
-        { Timeout = TimeSpan.FromSeconds(30) };
+        using var client = InterceptingNode.ClientTrusting(proxy, CaFiles.ParseCertificate(_ca.CertificatePath), TimeSpan.FromSeconds(30));
         using var response = await client.GetAsync($"https://{Host}:{origin.Port}/hello");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -73,7 +54,7 @@ public sealed class InterceptAdminSpecs : IDisposable
     public async Task A_node_with_a_CA_reports_its_fingerprint_and_no_leaves_then_one_leaf_after_an_intercepted_CONNECT_S011_IF_012()
     {
         await using var origin = await TlsOrigin.StartAsync(Host);
-        await using var proxy = await StartProxyWithCaAsync(origin.CaPemPath);
+        await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptOrigin, Host, origin.CaPemPath, ProxyHarness.WithAdmin);
         var fingerprint = CertificateAuthority.FingerprintOf(CaFiles.ParseCertificate(_ca.CertificatePath));
 
         var before = await InterceptStatusAsync(proxy);
@@ -105,7 +86,7 @@ public sealed class InterceptAdminSpecs : IDisposable
     public async Task Ca_status_against_a_node_running_the_same_CA_prints_the_leaves_it_has_cached()
     {
         await using var origin = await TlsOrigin.StartAsync(Host);
-        await using var proxy = await StartProxyWithCaAsync(origin.CaPemPath);
+        await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptOrigin, Host, origin.CaPemPath, ProxyHarness.WithAdmin);
         await GetThroughInterceptionAsync(proxy, origin);
         var cwd = Directory.CreateTempSubdirectory("outcall-cwd-");
         try

@@ -56,22 +56,13 @@ public sealed class InterceptClientsSpecs : IDisposable
               allow_private_ips: true
         """;
 
-    private Task<ProxyHarness> StartProxyAsync(string rules, string host, string trustPem) =>
-        ProxyHarness.StartAsync(rules, $$"""
-            outcall.intercept {
-              ca-cert = "{{_ca.CertificatePath}}"
-              ca-key = "{{_ca.KeyPath}}"
-              upstream-trust = ["{{trustPem}}"]
-            }
-            """, new StaticResolver().Map(host, IPAddress.Loopback));
-
     private X509Certificate2 NodeCa() => CaFiles.ParseCertificate(_ca.CertificatePath);
 
     [Fact]
     public async Task Git_clones_through_an_intercepted_tunnel_and_a_rule_on_git_receive_pack_refuses_the_push()
     {
         await using var server = await GitHttpServer.StartAsync(https: true);
-        await using var proxy = await StartProxyAsync(GitCloneButNoPush, GitHttpServer.HostName, server.CertificatePemPath!);
+        await using var proxy = await InterceptingNode.StartAsync(_ca, GitCloneButNoPush, GitHttpServer.HostName, server.CertificatePemPath!);
         var clone = Path.Combine(_work.FullName, "clone");
 
         var (cloneExit, cloneOutput) = await GitAsync(proxy, _work.FullName, "clone", server.RepositoryUrl, clone);
@@ -96,8 +87,8 @@ public sealed class InterceptClientsSpecs : IDisposable
     public async Task A_chunked_upload_of_unknown_length_and_a_100_MB_download_cross_an_intercepted_tunnel_byte_for_byte()
     {
         await using var origin = await TlsOrigin.StartAsync("origin.test", ServeTransfersAsync);
-        await using var proxy = await StartProxyAsync(InterceptOrigin, "origin.test", origin.CaPemPath);
-        using var client = ClientTrusting(proxy, NodeCa(), TimeSpan.FromMinutes(3));
+        await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptOrigin, "origin.test", origin.CaPemPath);
+        using var client = InterceptingNode.ClientTrusting(proxy, NodeCa(), TimeSpan.FromMinutes(3));
         var baseUri = $"https://origin.test:{origin.Port}";
 
         var upload = new PseudoRandomContent(seed: 1, UploadBytes);
@@ -154,7 +145,7 @@ public sealed class InterceptClientsSpecs : IDisposable
     public async Task A_WebSocket_inside_an_intercepted_tunnel_echoes_text_and_binary_messages()
     {
         await using var origin = await TlsOrigin.StartAsync("origin.test", EchoWebSocketAsync);
-        await using var proxy = await StartProxyAsync(InterceptOrigin, "origin.test", origin.CaPemPath);
+        await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptOrigin, "origin.test", origin.CaPemPath);
         var root = NodeCa();
         var issuers = new List<string>();
         using var socket = new ClientWebSocket();
@@ -217,22 +208,6 @@ public sealed class InterceptClientsSpecs : IDisposable
             await socket.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, context.RequestAborted);
         }
     }
-
-    /// <summary>An HttpClient through the proxy, one connection at most, trusting only <paramref name="root"/>.</summary>
-    private static HttpClient ClientTrusting(ProxyHarness proxy, X509Certificate2 root, TimeSpan timeout) =>
-        new(new SocketsHttpHandler
-        {
-            Proxy = new WebProxy(proxy.ProxyUri), UseProxy = true, MaxConnectionsPerServer = 1,
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                {
-                    using var shown = new X509Certificate2(certificate!);
-                    return TrustOnly.Chains(root, shown);
-                },
-            },
-        })
-        { Timeout = timeout };
 
     /// <summary>git trusting only the node's CA (GIT_SSL_CAINFO, the variable form of http.sslCAInfo), proxied by http.proxy.</summary>
     private Task<(int Exit, string Output)> GitAsync(ProxyHarness proxy, string directory, params string[] args) =>

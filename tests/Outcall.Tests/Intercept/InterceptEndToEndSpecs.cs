@@ -47,39 +47,13 @@ public sealed class InterceptEndToEndSpecs : IDisposable
               allow_private_ips: true
         """;
 
-    private Task<ProxyHarness> StartProxyAsync(string rules, string trustPem) =>
-        ProxyHarness.StartAsync(rules, $$"""
-            outcall.intercept {
-              ca-cert = "{{_ca.CertificatePath}}"
-              ca-key = "{{_ca.KeyPath}}"
-              upstream-trust = ["{{trustPem}}"]
-            }
-            """, new StaticResolver().Map(Host, IPAddress.Loopback));
-
-    /// <summary>An HttpClient through the proxy, one connection at most, trusting only <paramref name="root"/>; it records what it was shown.</summary>
-    private static HttpClient ClientTrusting(ProxyHarness proxy, X509Certificate2 root, List<X509Certificate2> seen) =>
-        new(new SocketsHttpHandler
-        {
-            Proxy = new WebProxy(proxy.ProxyUri), UseProxy = true, MaxConnectionsPerServer = 1,
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                {
-                    var shown = new X509Certificate2(certificate!);
-                    lock (seen) seen.Add(shown);
-                    return TrustOnly.Chains(root, shown);
-                },
-            },
-        })
-        { Timeout = TimeSpan.FromSeconds(30) };
-
     [Fact]
     public async Task HttpClient_gets_an_allowed_path_and_a_403_for_a_blocked_one_inside_one_intercepted_connection()
     {
         await using var origin = await TlsOrigin.StartAsync(Host);
-        await using var proxy = await StartProxyAsync(InterceptOrigin, origin.CaPemPath);
+        await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptOrigin, Host, origin.CaPemPath);
         var seen = new List<X509Certificate2>();
-        using var client = ClientTrusting(proxy, CaFiles.ParseCertificate(_ca.CertificatePath), seen);
+        using var client = InterceptingNode.ClientTrusting(proxy, CaFiles.ParseCertificate(_ca.CertificatePath), TimeSpan.FromSeconds(30), seen);
         var baseUri = $"https://{Host}:{origin.Port}";
 
         using var allowed = await client.GetAsync($"{baseUri}/allowed");
@@ -103,7 +77,7 @@ public sealed class InterceptEndToEndSpecs : IDisposable
     public async Task Curl_with_the_CA_as_cacert_gets_an_allowed_path_and_a_403_for_a_blocked_one_on_one_connection()
     {
         await using var origin = await TlsOrigin.StartAsync(Host);
-        await using var proxy = await StartProxyAsync(InterceptOrigin, origin.CaPemPath);
+        await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptOrigin, Host, origin.CaPemPath);
         var baseUri = $"https://{Host}:{origin.Port}";
 
         var (exit, output) = await CurlAsync("-sS", "--cacert", _ca.CertificatePath, "--proxy", proxy.ProxyUri.ToString(),
@@ -121,9 +95,9 @@ public sealed class InterceptEndToEndSpecs : IDisposable
     public async Task The_same_host_without_an_intercept_rule_is_tunnelled_and_the_client_sees_the_origins_own_certificate()
     {
         await using var origin = await TlsOrigin.StartAsync(Host);
-        await using var proxy = await StartProxyAsync(TunnelOrigin, origin.CaPemPath);
+        await using var proxy = await InterceptingNode.StartAsync(_ca, TunnelOrigin, Host, origin.CaPemPath);
         var seen = new List<X509Certificate2>();
-        using var client = ClientTrusting(proxy, origin.Ca.Certificate, seen);
+        using var client = InterceptingNode.ClientTrusting(proxy, origin.Ca.Certificate, TimeSpan.FromSeconds(30), seen);
 
         using var response = await client.GetAsync($"https://{Host}:{origin.Port}/blocked/not-judged");
 
@@ -137,7 +111,7 @@ public sealed class InterceptEndToEndSpecs : IDisposable
     {
         await using var origin = await TlsOrigin.StartAsync(Host);
         // The proxy trusts the node's own CA as an anchor, not the origin's.
-        await using var proxy = await StartProxyAsync(InterceptOrigin, _ca.CertificatePath);
+        await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptOrigin, Host, _ca.CertificatePath);
 
         await AssertClosedAsync(proxy, origin);
     }
@@ -146,14 +120,14 @@ public sealed class InterceptEndToEndSpecs : IDisposable
     public async Task An_upstream_whose_certificate_names_another_host_is_closed_with_upstream_handshake_failed_and_gets_no_request()
     {
         await using var origin = await TlsOrigin.StartAsync("other.test");
-        await using var proxy = await StartProxyAsync(InterceptOrigin, origin.CaPemPath);
+        await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptOrigin, Host, origin.CaPemPath);
 
         await AssertClosedAsync(proxy, origin);
     }
 
     private async Task AssertClosedAsync(ProxyHarness proxy, TlsOrigin origin)
     {
-        using var client = ClientTrusting(proxy, CaFiles.ParseCertificate(_ca.CertificatePath), []);
+        using var client = InterceptingNode.ClientTrusting(proxy, CaFiles.ParseCertificate(_ca.CertificatePath), TimeSpan.FromSeconds(30), null);
 
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.GetAsync($"https://{Host}:{origin.Port}/allowed"));
 
