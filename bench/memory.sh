@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Memory at rest (issue 16): resident memory of the outcall process at start and after bench/run.sh's warm-up
-# (3 s of small GETs from 50 clients, 1 s of tunnel churn), for GC and JIT settings side by side in one run.
+# (3 s of small GETs from 50 clients, 1 s of tunnel churn), for GC, JIT and node settings side by side in one run.
 #   bench/memory.sh                 ROUNDS=3 (interleaved; medians)  SKIP_BUILD=1  OUTCALL_BIN=path (another build)
 #                                   R2R_BIN=path (a ReadyToRun publish of it; published when absent)
-# Each candidate is the shipped build with DOTNET_* variables, which the runtime reads like the runtimeconfig
-# properties of the same name (System.GC.ConserveMemory = DOTNET_GCConserveMemory, ...). Prints a Markdown table
-# and saves it to bench/results/memory-<date>.md. RSS is less sensitive to a busy machine than throughput.
+#                                   SINGLE_BIN=path (the README's self-contained single file; published when absent)
+#                                   BEFORE_BIN=path (an older build, measured as "before"; left out when absent)
+# Each candidate is a build with DOTNET_* variables, which the runtime reads like the runtimeconfig properties
+# of the same name (System.GC.ConserveMemory = DOTNET_GCConserveMemory, ...), and HOCON lines added to the node's
+# config. Prints a Markdown table and saves it to bench/results/memory-<date>.md. RSS is less sensitive to a busy
+# machine than throughput.
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-3}
@@ -35,37 +38,50 @@ if [ -z "$R2R_BIN" ]; then
         -nologo -v q -o "$WORK/r2r" >/dev/null
     R2R_BIN=$WORK/r2r/outcall
 fi
+SINGLE_BIN=${SINGLE_BIN:-}
+if [ -z "$SINGLE_BIN" ]; then
+    log "publishing the self-contained single file (the README's command) into $WORK/single"
+    mkdir -p "$WORK/src-single"
+    cp -r "$REPO/Directory.Build.props" "$REPO/Directory.Packages.props" "$REPO/src" "$WORK/src-single/"
+    find "$WORK/src-single" -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +
+    dotnet publish "$WORK/src-single/src/Outcall.Host" -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true -p:DebugType=none \
+        -nologo -v q -o "$WORK/single" >/dev/null
+    SINGLE_BIN=$WORK/single/outcall
+fi
 
 mkdir -p "$WORK/rules"
 printf 'version: "1"\nrules:\n  - id: allow-loopback\n    condition: network.hostname == "127.0.0.1"\n    action: allow\n    egress:\n      allow_private_ips: true\n' >"$WORK/rules/r.yaml"
 printf 'outcall { admin.listen = "", rules.watch = off, log.level = warning }\n' >"$WORK/outcall.conf"
 
-# name|binary|environment (space-separated VAR=value)
+# name|binary|environment (space-separated VAR=value)|HOCON added to the config
+GEN0=DOTNET_GCgen0size=0x400000
 CANDIDATES=(
-    "shipped (workstation, non-concurrent)|$OUTCALL|"
-    "ConserveMemory=7|$OUTCALL|DOTNET_GCConserveMemory=7"
-    "gen0size 2 MB|$OUTCALL|DOTNET_GCgen0size=0x200000"
-    "gen0size 4 MB|$OUTCALL|DOTNET_GCgen0size=0x400000"
-    "gen0size 8 MB|$OUTCALL|DOTNET_GCgen0size=0x800000"
-    "gen0size 4 MB + ConserveMemory=7|$OUTCALL|DOTNET_GCgen0size=0x400000 DOTNET_GCConserveMemory=7"
-    "Server GC + DATAS (.NET 10 default for server)|$OUTCALL|DOTNET_gcServer=1"
-    "Server GC, DATAS off|$OUTCALL|DOTNET_gcServer=1 DOTNET_GCDynamicAdaptationMode=0"
-    "TieredPGO off|$OUTCALL|DOTNET_TieredPGO=0"
-    "ReadyToRun|$R2R_BIN|"
-    "ReadyToRun + TieredPGO off + gen0size 4 MB|$R2R_BIN|DOTNET_TieredPGO=0 DOTNET_GCgen0size=0x400000"
-    "invariant globalization + gen0size 4 MB|$OUTCALL|DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 DOTNET_GCgen0size=0x400000"
+    "shipped: idle trim, gen0size 4 MB|$OUTCALL|$GEN0|"
+    "idle trim off (as before)|$OUTCALL|$GEN0|outcall.memory.idle-trim = off"
+    "idle trim, runtime's gen0 budget|$OUTCALL|DOTNET_GCgen0size=0|"
+    "idle trim + TieredCompilation off|$OUTCALL|$GEN0 DOTNET_TieredCompilation=0|"
+    "idle trim + QuickJitForLoops off|$OUTCALL|$GEN0 DOTNET_TC_QuickJitForLoops=0|"
+    "idle trim + QuickJit off|$OUTCALL|$GEN0 DOTNET_TC_QuickJit=0|"
+    "idle trim + TieredPGO off|$OUTCALL|$GEN0 DOTNET_TieredPGO=0|"
+    "idle trim + segments GC (libclrgc.so)|$OUTCALL|$GEN0 DOTNET_GCName=libclrgc.so|"
+    "idle trim + W^X off|$OUTCALL|$GEN0 DOTNET_EnableWriteXorExecute=0|"
+    "idle trim + admin API on (the default config)|$OUTCALL|$GEN0|outcall.admin.listen = \"127.0.0.1:0\""
+    "idle trim, single file (as the README and Dockerfile publish)|$SINGLE_BIN|$GEN0|"
+    "idle trim, ReadyToRun|$R2R_BIN|$GEN0|"
 )
-declare -A START WARM STARTUP ANON CPU
+[ -z "${BEFORE_BIN:-}" ] || CANDIDATES=("before: no idle trim, gen0size 4 MB|$BEFORE_BIN|$GEN0|" "${CANDIDATES[@]}")
+declare -A START WARM STARTUP ANON FILE JIT CPU
 TICKS=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$PROXY_PID/stat"; }
 
 measure() { # index
-    local spec=${CANDIDATES[$1]} name bin envs port t0 t1 out
-    name=${spec%%|*}; spec=${spec#*|}; bin=${spec%%|*}; envs=${spec#*|}
+    local spec=${CANDIDATES[$1]} name bin envs hocon port t0 t1 out
+    name=${spec%%|*}; spec=${spec#*|}; bin=${spec%%|*}; spec=${spec#*|}; envs=${spec%%|*}; hocon=${spec#*|}
+    { cat "$WORK/outcall.conf"; echo "$hocon"; } >"$WORK/outcall-$1.conf"
     port=$(free_port)
     t0=$(date +%s%N)
     # shellcheck disable=SC2086
-    env $envs "$bin" --listen "127.0.0.1:$port" --rules-dir "$WORK/rules" --config "$WORK/outcall.conf" >"$WORK/outcall.log" 2>&1 &
+    env $envs "$bin" --listen "127.0.0.1:$port" --rules-dir "$WORK/rules" --config "$WORK/outcall-$1.conf" >"$WORK/outcall.log" 2>&1 &
     PROXY_PID=$!
     local tries=0
     until port_in_use "$port"; do
@@ -73,7 +89,7 @@ measure() { # index
         sleep 0.05
     done
     t1=$(date +%s%N)
-    sleep 2
+    sleep 3
     START[$1]="${START[$1]:-} $(field_mb VmRSS)"
     STARTUP[$1]="${STARTUP[$1]:-} $(( (t1 - t0) / 1000000 ))"
     local ticks
@@ -84,6 +100,8 @@ measure() { # index
     sleep 5
     WARM[$1]="${WARM[$1]:-} $(field_mb VmRSS)"
     ANON[$1]="${ANON[$1]:-} $(field_mb RssAnon)"
+    FILE[$1]="${FILE[$1]:-} $(field_mb RssFile)"
+    JIT[$1]="${JIT[$1]:-} $(field_mb RssShmem)"
     log "$name: start $(awk '{print $NF}' <<<"${START[$1]}") MB, after warm-up $(awk '{print $NF}' <<<"${WARM[$1]}") MB ($out)"
     kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true; PROXY_PID=""
 }
@@ -99,17 +117,17 @@ report() {
     echo "# Outcall memory at rest, $(date -u +%Y-%m-%dT%H:%MZ)"
     echo
     echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), .NET $(dotnet --version), Outcall $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')."
-    echo "Command: \`ROUNDS=$ROUNDS bench/memory.sh\`; medians of $ROUNDS interleaved rounds. Start: VmRSS 2 s after the port listens."
-    echo "After warm-up: VmRSS 5 s after 3 s of small GETs from 50 clients and 1 s of tunnel churn (RssAnon: its anonymous part)."
+    echo "Command: \`ROUNDS=$ROUNDS bench/memory.sh\`; medians of $ROUNDS interleaved rounds. Start: VmRSS 3 s after the port listens."
+    echo "After warm-up: VmRSS 5 s after 3 s of small GETs from 50 clients and 1 s of tunnel churn (RssAnon: its anonymous part, RssFile: mapped files, RssShmem: the JIT's code, W^X double-mapped)."
     echo
     echo "CPU per warm-up exchange (request or tunnel) is indicative only on a shared machine."
     echo
-    echo "| candidate | environment | start (MB) | after warm-up (MB) | RssAnon after warm-up (MB) | start to listening (ms) | CPU per warm-up exchange (µs) |"
+    echo "| candidate | environment, config | start (MB) | after warm-up (MB) | RssAnon / RssFile / RssShmem after (MB) | start to listening (ms) | CPU per warm-up exchange (µs) |"
     echo "|---|---|---:|---:|---:|---:|---:|"
     for i in "${!CANDIDATES[@]}"; do
-        local spec=${CANDIDATES[$i]} name envs
-        name=${spec%%|*}; envs=${spec##*|}
-        echo "| $name | \`${envs:-none}\` | $(median "${START[$i]}") | $(median "${WARM[$i]}") | $(median "${ANON[$i]}") | $(median "${STARTUP[$i]}") | $(median "${CPU[$i]}") |"
+        local spec=${CANDIDATES[$i]} name envs hocon
+        name=${spec%%|*}; spec=${spec#*|}; spec=${spec#*|}; envs=${spec%%|*}; hocon=${spec#*|}
+        echo "| $name | \`${envs:-none}\`${hocon:+, \`$hocon\`} | $(median "${START[$i]}") | $(median "${WARM[$i]}") | $(median "${ANON[$i]}") / $(median "${FILE[$i]}") / $(median "${JIT[$i]}") | $(median "${STARTUP[$i]}") | $(median "${CPU[$i]}") |"
     done
 }
 mkdir -p "$HERE/results"
