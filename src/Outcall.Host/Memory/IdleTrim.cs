@@ -18,7 +18,10 @@ public sealed class IdleTrim(TimeSpan window) : BackgroundService
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
                 if (policy.EndWindow(GC.GetTotalAllocatedBytes()))
+                {
                     GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                    NativeHeap.Trim();
+                }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
