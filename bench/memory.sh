@@ -2,7 +2,6 @@
 # Memory at rest (issue 16): resident memory of the outcall process at start and after bench/run.sh's warm-up
 # (3 s of small GETs from 50 clients, 1 s of tunnel churn), for GC, JIT and node settings side by side in one run.
 #   bench/memory.sh                 ROUNDS=3 (interleaved; medians)  SKIP_BUILD=1  OUTCALL_BIN=path (another build)
-#                                   R2R_BIN=path (a ReadyToRun publish of it; published when absent)
 #                                   SINGLE_BIN=path (the README's self-contained single file; published when absent)
 #                                   BEFORE_BIN=path (an older build, measured as "before"; left out when absent)
 # Each candidate is a build with DOTNET_* variables, which the runtime reads like the runtimeconfig properties
@@ -27,17 +26,6 @@ trap 'exit 130' INT TERM
 field_mb() { awk -v f="$1:" '$1 == f { printf "%.1f", $2 / 1024 }' "/proc/$PROXY_PID/status"; }
 
 build_outcall_and_tools
-R2R_BIN=${R2R_BIN:-}
-if [ -z "$R2R_BIN" ]; then
-    log "publishing a ReadyToRun build (framework-dependent, linux-x64) into $WORK/r2r"
-    # A copy of the sources, so the RID-specific restore does not touch the tree's obj/.
-    mkdir -p "$WORK/src-copy"
-    cp -r "$REPO/Directory.Build.props" "$REPO/Directory.Packages.props" "$REPO/src" "$WORK/src-copy/"
-    find "$WORK/src-copy" -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +
-    dotnet publish "$WORK/src-copy/src/Outcall.Host" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-        -nologo -v q -o "$WORK/r2r" >/dev/null
-    R2R_BIN=$WORK/r2r/outcall
-fi
 SINGLE_BIN=${SINGLE_BIN:-}
 if [ -z "$SINGLE_BIN" ]; then
     log "publishing the self-contained single file (the README's command) into $WORK/single"
@@ -56,21 +44,16 @@ printf 'outcall { admin.listen = "", rules.watch = off, log.level = warning }\n'
 # name|binary|environment (space-separated VAR=value)|HOCON added to the config
 GEN0=DOTNET_GCgen0size=0x400000
 CANDIDATES=(
-    "shipped: idle trim, gen0size 4 MB|$OUTCALL|$GEN0|"
-    "idle trim off (as before)|$OUTCALL|$GEN0|outcall.memory.idle-trim = off"
-    "idle trim, runtime's gen0 budget|$OUTCALL|DOTNET_GCgen0size=0|"
-    "idle trim + TieredCompilation off|$OUTCALL|$GEN0 DOTNET_TieredCompilation=0|"
-    "idle trim + QuickJitForLoops off|$OUTCALL|$GEN0 DOTNET_TC_QuickJitForLoops=0|"
-    "idle trim + QuickJit off|$OUTCALL|$GEN0 DOTNET_TC_QuickJit=0|"
-    "idle trim + TieredPGO off|$OUTCALL|$GEN0 DOTNET_TieredPGO=0|"
-    "idle trim + segments GC (libclrgc.so)|$OUTCALL|$GEN0 DOTNET_GCName=libclrgc.so|"
-    "idle trim + W^X off|$OUTCALL|$GEN0 DOTNET_EnableWriteXorExecute=0|"
-    "idle trim + admin API on (the default config)|$OUTCALL|$GEN0|outcall.admin.listen = \"127.0.0.1:0\""
-    "idle trim, single file (as the README and Dockerfile publish)|$SINGLE_BIN|$GEN0|"
-    "idle trim, ReadyToRun|$R2R_BIN|$GEN0|"
+    "shipped: idle trim, TieredPGO off, gen0size 4 MB|$OUTCALL|$GEN0|"
+    "idle trim off|$OUTCALL|$GEN0|outcall.memory.idle-trim = off"
+    "TieredPGO on|$OUTCALL|$GEN0 DOTNET_TieredPGO=1|"
+    "runtime's gen0 budget|$OUTCALL|DOTNET_GCgen0size=0|"
+    "QuickJit off|$OUTCALL|$GEN0 DOTNET_TC_QuickJit=0|"
+    "admin API on (the default config)|$OUTCALL|$GEN0|outcall.admin.listen = \"127.0.0.1:0\""
+    "single file (as the README and Dockerfile publish)|$SINGLE_BIN|$GEN0|"
 )
 [ -z "${BEFORE_BIN:-}" ] || CANDIDATES=("before: no idle trim, gen0size 4 MB|$BEFORE_BIN|$GEN0|" "${CANDIDATES[@]}")
-declare -A START WARM STARTUP ANON FILE JIT CPU
+declare -A START REST WARM STARTUP ANON FILE JIT CPU
 TICKS=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$PROXY_PID/stat"; }
 
@@ -92,6 +75,9 @@ measure() { # index
     sleep 3
     START[$1]="${START[$1]:-} $(field_mb VmRSS)"
     STARTUP[$1]="${STARTUP[$1]:-} $(( (t1 - t0) / 1000000 ))"
+    # The first idle trim runs two quiet windows (2 s each) after the node starts.
+    sleep 5
+    REST[$1]="${REST[$1]:-} $(field_mb VmRSS)"
     local ticks
     ticks=$(cpu_ticks)
     out=$("$LOADTOOLS" warmup --proxy "127.0.0.1:$port" --seconds 3) || log "WARNING: $name warm-up: $out"
@@ -117,17 +103,17 @@ report() {
     echo "# Outcall memory at rest, $(date -u +%Y-%m-%dT%H:%MZ)"
     echo
     echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), .NET $(dotnet --version), Outcall $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')."
-    echo "Command: \`ROUNDS=$ROUNDS bench/memory.sh\`; medians of $ROUNDS interleaved rounds. Start: VmRSS 3 s after the port listens."
+    echo "Command: \`ROUNDS=$ROUNDS bench/memory.sh\`; medians of $ROUNDS interleaved rounds. Start: VmRSS 3 s after the port listens, and at rest 8 s after (once the first idle trim ran)."
     echo "After warm-up: VmRSS 5 s after 3 s of small GETs from 50 clients and 1 s of tunnel churn (RssAnon: its anonymous part, RssFile: mapped files, RssShmem: the JIT's code, W^X double-mapped)."
     echo
     echo "CPU per warm-up exchange (request or tunnel) is indicative only on a shared machine."
     echo
-    echo "| candidate | environment, config | start (MB) | after warm-up (MB) | RssAnon / RssFile / RssShmem after (MB) | start to listening (ms) | CPU per warm-up exchange (µs) |"
-    echo "|---|---|---:|---:|---:|---:|---:|"
+    echo "| candidate | environment, config | start, 3 s (MB) | start, 8 s (MB) | after warm-up (MB) | RssAnon / RssFile / RssShmem after (MB) | start to listening (ms) | CPU per warm-up exchange (µs) |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|"
     for i in "${!CANDIDATES[@]}"; do
         local spec=${CANDIDATES[$i]} name envs hocon
         name=${spec%%|*}; spec=${spec#*|}; spec=${spec#*|}; envs=${spec%%|*}; hocon=${spec#*|}
-        echo "| $name | \`${envs:-none}\`${hocon:+, \`$hocon\`} | $(median "${START[$i]}") | $(median "${WARM[$i]}") | $(median "${ANON[$i]}") / $(median "${FILE[$i]}") / $(median "${JIT[$i]}") | $(median "${STARTUP[$i]}") | $(median "${CPU[$i]}") |"
+        echo "| $name | \`${envs:-none}\`${hocon:+, \`$hocon\`} | $(median "${START[$i]}") | $(median "${REST[$i]}") | $(median "${WARM[$i]}") | $(median "${ANON[$i]}") / $(median "${FILE[$i]}") / $(median "${JIT[$i]}") | $(median "${STARTUP[$i]}") | $(median "${CPU[$i]}") |"
     done
 }
 mkdir -p "$HERE/results"
