@@ -54,7 +54,7 @@ public sealed class SecretsNode : IAsyncLifetime
     {
         _ca.WithNewCa();
         InterceptCa = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(_ca.CertificatePath));
-        Tls = await RecordingOrigin.StartTlsAsync(_ca.Path);
+        Tls = await RecordingOrigin.StartTlsAsync();
         PlainOrigin = await RecordingOrigin.StartPlainAsync();
         var ghFile = Path.Combine(_ca.Path, "gh.secret");
         var plainOkFile = Path.Combine(_ca.Path, "plainok.secret");
@@ -66,7 +66,7 @@ public sealed class SecretsNode : IAsyncLifetime
             outcall.intercept {
               ca-cert = {{Json(_ca.CertificatePath)}}
               ca-key = {{Json(_ca.KeyPath)}}
-              upstream-trust = [{{Json(Tls.TrustAnchorFile!)}}]
+              upstream-trust = [{{Json(Tls.CaPemPath)}}]
             }
             outcall.secrets {
               gh { value-from-file = {{Json(ghFile)}}, hosts = ["{{Bound}}", "{{Plain}}", "{{Opaque}}"] }
@@ -80,7 +80,7 @@ public sealed class SecretsNode : IAsyncLifetime
     /// <summary>An agent's client through the proxy that trusts the interception CA (and, for the tunnel it does not see into, the origin's).</summary>
     public HttpClient Client()
     {
-        var trust = new UpstreamTrust([InterceptCa, X509Certificate2.CreateFromPem(File.ReadAllText(Tls.TrustAnchorFile!))]);
+        var trust = new UpstreamTrust([InterceptCa, Tls.Ca.Certificate]);
         var handler = new SocketsHttpHandler
         {
             Proxy = new WebProxy(Proxy.ProxyUri), UseProxy = true, AllowAutoRedirect = false,
