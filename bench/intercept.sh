@@ -141,7 +141,10 @@ check_setup() {
         code=$(curl_through "$t" "https://127.0.0.1:${PORT[nginx_tls]}/small")
         [ "$code" = 200 ] || { log "$t: GET /small gave $code, not 200 (cannot measure it)"; exit 1; }
     done
-    # Trusting only the CA, a 200 through outcall and squid means they intercepted; now an origin nobody trusts.
+    # Trusting only the CA, a 200 through outcall and squid means they intercepted; now an origin nobody trusts
+    # (which does answer a client trusting its certificate, so a refusal below is the proxy's verification).
+    code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' --cacert "$WORK/untrusted.pem" "https://127.0.0.1:${PORT[untrusted]}/" || true)
+    [ "$code" = 200 ] || { log "the untrusted origin does not answer ($code)"; exit 1; }
     for t in outcall squid; do
         code=$(curl_through "$t" "https://127.0.0.1:${PORT[untrusted]}/")
         [ "$code" != 200 ] || { log "$t relayed an origin whose certificate fails verification: not measuring"; exit 1; }
