@@ -4,8 +4,9 @@
 # references: `direct` (TLS straight to nginx) and Outcall's plain CONNECT tunnel (TLS end to end, unread).
 # One command on a fresh Debian machine (root, or a user with sudo):   bench/intercept.sh
 # Scenarios, per round, for every target: one keep-alive connection (1 client looping GETs over one CONNECT + TLS);
-#   CONNECTIONS keep-alive connections; a new connection per request (TCP + CONNECT + TLS + GET + close) from
-#   NEW_WORKERS clients. Requests/s, p99 and the proxy's CPU per request (/proc/PID/stat, like bench/run.sh).
+#   CONNECTIONS keep-alive connections; a new connection per request (TCP + CONNECT + TLS + GET + close, full
+#   handshakes, no TLS resumption) from NEW_WORKERS clients. Requests/s, p99 and the proxy's CPU per request
+#   (/proc/PID/stat, like bench/run.sh).
 #   Then memory per intercepted tunnel: TUNNELS connections, each after its handshakes and one GET, held open;
 #   proxy RSS delta / TUNNELS, like bench/run.sh's idle-tunnel row (measured once, on a warmed-up process).
 # Both proxies mint leaves from one CA (`outcall ca init`), which the client trusts alone, and verify nginx

@@ -41,6 +41,8 @@ internal sealed class HttpsConnection : IDisposable
                 TargetHost = target.Address.ToString(),
                 ApplicationProtocols = [SslApplicationProtocol.Http11],
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                // A full handshake every time, as bench/run.sh's ttfb does: a new connection costs the proxy a whole one.
+                AllowTlsResume = false,
                 // The anchors as the only roots (the benchmark's CA, or the origin's self-signed certificate), built once per
                 // handshake; any fault, a wrong name included, fails the handshake (no validation callback to widen it).
                 CertificateChainPolicy = OnlyRoots(anchors),

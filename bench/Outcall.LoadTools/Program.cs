@@ -8,6 +8,7 @@ using Outcall.LoadTools;
 //   rules --count N --out DIR
 //   sse   --proxy 127.0.0.1:P --admin 127.0.0.1:A [--subscribers 5] [--connections 20] [--seconds 5] [--rounds 3] [--target URL]
 //   warmup --proxy 127.0.0.1:P [--seconds 3]
+//   ttfb  --proxy 127.0.0.1:P|direct --target 127.0.0.1:TLSPORT [--requests 1000] [--seconds 10]
 //   soak  --proxy 127.0.0.1:P --pid PID --metrics URL --log FILE --out PREFIX --rate R --minutes M|--seconds S --commit C --command TEXT --note TEXT
 // Results are printed as one line of key=value pairs for bench/run.sh to read.
 try
@@ -22,6 +23,7 @@ try
         "rules" => RuleSetWriter.Run(options),
         "sse" => await StalledSubscribers.RunAsync(options),
         "soak" => await Soak.RunAsync(options),
+        "ttfb" => await TimeToFirstByte.RunAsync(options),
         "warmup" => await Warmup.RunAsync(options),
         _ => Usage(),
     };
@@ -34,6 +36,6 @@ catch (ArgumentException e)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: loadtools churn|idle|https|https-idle|rules|sse|soak|warmup [--key value]...");
+    Console.Error.WriteLine("usage: loadtools churn|idle|https|https-idle|rules|sse|soak|ttfb|warmup [--key value]...");
     return 2;
 }
