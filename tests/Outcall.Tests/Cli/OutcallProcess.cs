@@ -33,7 +33,7 @@ internal static partial class OutcallProcess
     public static async Task<(int Exit, string Out, string Err)> RunAsync(string workingDirectory, params string[] args)
     {
         using var process = Start(workingDirectory, args);
-        var stdout = ReadToEndAsync(process.StandardOutput, Stdout);
+        var stdout = SuiteLog.ReadToEndAsync(process.StandardOutput, Stdout);
         var stderr = StderrAsync(process);
         try
         {
@@ -47,15 +47,7 @@ internal static partial class OutcallProcess
     }
 
     /// <summary>Everything the child writes to standard error, read to its end.</summary>
-    public static Task<string> StderrAsync(Process process) => ReadToEndAsync(process.StandardError, Stderr);
-
-    /// <summary>The rest of one of the child's streams; what it printed also goes to the suite log (issue 14's scan).</summary>
-    private static async Task<string> ReadToEndAsync(StreamReader stream, string source)
-    {
-        var text = await stream.ReadToEndAsync();
-        SuiteLog.Write(source, text);
-        return text;
-    }
+    public static Task<string> StderrAsync(Process process) => SuiteLog.ReadToEndAsync(process.StandardError, Stderr);
 
     /// <summary>The port from the "listening on" line, and the rest of standard output, read on so the process never blocks on a full pipe.</summary>
     public static async Task<(int Port, Task<string> Output)> ListeningPortAsync(Process process)
@@ -66,7 +58,7 @@ internal static partial class OutcallProcess
             Assert.NotNull(line);
             SuiteLog.Write(Stdout, line);
             var listening = Regex.Match(line, @"Outcall proxy listening on 127\.0\.0\.1:(\d+)");
-            if (listening.Success) return (int.Parse(listening.Groups[1].Value), ReadToEndAsync(process.StandardOutput, Stdout));
+            if (listening.Success) return (int.Parse(listening.Groups[1].Value), SuiteLog.ReadToEndAsync(process.StandardOutput, Stdout));
         }
     }
 

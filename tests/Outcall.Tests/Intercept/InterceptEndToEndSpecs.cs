@@ -5,6 +5,7 @@ using System.Runtime.Versioning;
 using System.Security.Cryptography.X509Certificates;
 using Outcall.Intercept;
 using Outcall.Tests.Proxy;
+using Outcall.Tests.SuiteLogs;
 
 namespace Outcall.Tests.Intercept;
 
@@ -143,8 +144,8 @@ public sealed class InterceptEndToEndSpecs : IDisposable
         foreach (var name in new[] { "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy" })
             info.Environment.Remove(name);
         using var curl = Process.Start(info)!;
-        var stdout = curl.StandardOutput.ReadToEndAsync();
-        var stderr = curl.StandardError.ReadToEndAsync();
+        var stdout = SuiteLog.ReadToEndAsync(curl.StandardOutput, "curl");
+        var stderr = SuiteLog.ReadToEndAsync(curl.StandardError, "curl");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await curl.WaitForExitAsync(timeout.Token);
         return (curl.ExitCode, await stdout + await stderr);

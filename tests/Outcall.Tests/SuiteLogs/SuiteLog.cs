@@ -3,8 +3,8 @@ using System.Text;
 namespace Outcall.Tests.SuiteLogs;
 
 /// <summary>
-/// One suite-wide copy of every log the specs produce (in-process nodes, Akka adapters, Console, the child
-/// `outcall` processes' output the helpers read), so that .ci/run can check after the last spec that none holds a
+/// One suite-wide copy of every log the specs produce (in-process nodes, Akka adapters, Console, what the
+/// child outcall, curl and git processes printed, as the helpers read it), so that .ci/run can check after the last spec that none holds a
 /// secret value (issue 14). It is written only when OUTCALL_SUITE_LOGS names a directory: lines go to
 /// logs/testhost-&lt;pid&gt;.log there, whole lines at a time so that concurrent sources never split a value.
 /// </summary>
@@ -26,6 +26,14 @@ internal static class SuiteLog
         var file = new FileStream(Path.Combine(logs.FullName, $"testhost-{Environment.ProcessId}.log"), FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
         // Flushed at every line: the process may end without disposing anything.
         return new StreamWriter(file, new UTF8Encoding(false)) { AutoFlush = true };
+    }
+
+    /// <summary>The rest of a child process's stream (outcall, curl, git), copied here once read.</summary>
+    public static async Task<string> ReadToEndAsync(StreamReader stream, string source)
+    {
+        var text = await stream.ReadToEndAsync();
+        Write(source, text);
+        return text;
     }
 
     /// <summary>Copies <paramref name="text"/> (one or more lines) under the name of its source.</summary>
