@@ -8,22 +8,22 @@ namespace Outcall.Host.Memory;
 /// </summary>
 internal static class NativeHeap
 {
-    private static bool _unavailable = !OperatingSystem.IsLinux();
+    private static bool Unavailable = !OperatingSystem.IsLinux();
 
     public static void Trim()
     {
-        if (_unavailable) return;
+        if (Unavailable) return;
         try
         {
             _ = MallocTrim(0);
         }
         catch (EntryPointNotFoundException)
         {
-            _unavailable = true;
+            Unavailable = true;
         }
         catch (DllNotFoundException)
         {
-            _unavailable = true;
+            Unavailable = true;
         }
     }
 
