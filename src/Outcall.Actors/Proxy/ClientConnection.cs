@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -131,6 +132,10 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     /// <summary>A client read is in flight. Written only on the actor: set when a read starts, cleared when its result arrives.</summary>
     private bool _readPending;
     private bool _draining;
+    /// <summary>The head timer waits out a keep-alive client's idle timeout (no byte of the next head yet).</summary>
+    private bool _idleTimerArmed;
+    /// <summary>When the head being read got its first bytes (or the connection started): its header timeout counts from here.</summary>
+    private long _headStarted;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -217,8 +222,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
                 OnHeadBytes(read.Count);
                 break;
             case HeadTimedOut when _clientBuffer.Count > 0:
-                _log.HeadTimedOut(_settings.HeaderTimeout);
-                Respond(ProxyResponses.Error(408, "Outcall: request head not received in time"), close: true);
+                OnHeadDeadline();
                 break;
             case IdleTimedOut:
                 // FR-011: an idle keep-alive client is closed in order, with a FIN, never a reset.
@@ -238,7 +242,9 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     {
         Become(ReadingHead);
         // A keep-alive client may stay silent for the idle timeout; once it starts a head it has header-timeout to finish it.
-        if (keepAliveWait && _clientBuffer.Count == 0) Timers.StartSingleTimer(HeadTimer.Key, IdleTimedOut.Instance, _settings.IdleTimeout);
+        _idleTimerArmed = keepAliveWait && _clientBuffer.Count == 0;
+        _headStarted = Stopwatch.GetTimestamp();
+        if (_idleTimerArmed) Timers.StartSingleTimer(HeadTimer.Key, IdleTimedOut.Instance, _settings.IdleTimeout);
         else Timers.StartSingleTimer(HeadTimer.Key, HeadTimedOut.Instance, _settings.HeaderTimeout);
         if (_clientBuffer.Count > 0) ParseHead();
         else ReadClient(_lifetime.Token);
@@ -251,8 +257,30 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
             Context.Stop(Self);
             return;
         }
-        if (_clientBuffer.Count == count) Timers.StartSingleTimer(HeadTimer.Key, HeadTimedOut.Instance, _settings.HeaderTimeout);
+        if (_clientBuffer.Count == count)
+        {
+            // The head's first bytes start its header timeout. The header timer already armed (a new connection's) is not
+            // re-armed, a schedule and a cancel per connection: when it fires it re-arms itself for what is left.
+            _headStarted = Stopwatch.GetTimestamp();
+            if (_idleTimerArmed)
+            {
+                _idleTimerArmed = false;
+                Timers.StartSingleTimer(HeadTimer.Key, HeadTimedOut.Instance, _settings.HeaderTimeout);
+            }
+        }
         ParseHead();
+    }
+
+    private void OnHeadDeadline()
+    {
+        var left = _settings.HeaderTimeout - Stopwatch.GetElapsedTime(_headStarted);
+        if (left > TimeSpan.Zero)
+        {
+            Timers.StartSingleTimer(HeadTimer.Key, HeadTimedOut.Instance, left);
+            return;
+        }
+        _log.HeadTimedOut(_settings.HeaderTimeout);
+        Respond(ProxyResponses.Error(408, "Outcall: request head not received in time"), close: true);
     }
 
     private void ParseHead()
