@@ -136,6 +136,8 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     private bool _idleTimerArmed;
     /// <summary>When the head being read got its first bytes (or the connection started): its header timeout counts from here.</summary>
     private long _headStarted;
+    /// <summary>A read that completed at once is being handled on this call stack.</summary>
+    private bool _readingInline;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -247,7 +249,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         if (_idleTimerArmed) Timers.StartSingleTimer(HeadTimer.Key, IdleTimedOut.Instance, _settings.IdleTimeout);
         else Timers.StartSingleTimer(HeadTimer.Key, HeadTimedOut.Instance, _settings.HeaderTimeout);
         if (_clientBuffer.Count > 0) ParseHead();
-        else ReadClient(_lifetime.Token);
+        else ReadHead();
     }
 
     private void OnHeadBytes(int count)
@@ -293,7 +295,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
                 RefuseMalformed(431, "request head too large");
                 return;
             case { Status: HeadParseStatus.NeedMoreData }:
-                ReadClient(_lifetime.Token);
+                ReadHead();
                 return;
             case { Status: HeadParseStatus.Complete, Head: { } head }:
                 Timers.Cancel(HeadTimer.Key);
@@ -859,11 +861,38 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         await SocketClosing.LingerAsync(_client).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Reads a head's bytes. A new client's request is usually in the socket by the time its actor starts, so a read
+    /// the socket completes at once is handled here rather than piped through the mailbox (one hop per connection);
+    /// once per message, so a client streaming bytes cannot recurse this deep.
+    /// </summary>
+    private void ReadHead()
+    {
+        if (_readPending) return;
+        if (!_readingInline)
+        {
+            var fill = _clientBuffer.FillAsync(_clientChannel, _lifetime.Token);
+            if (fill.IsCompletedSuccessfully)
+            {
+                _readingInline = true;
+                OnHeadBytes(fill.Result);
+                _readingInline = false;
+                return;
+            }
+            _readPending = true;
+            PipeRead(fill);
+            return;
+        }
+        ReadClient(_lifetime.Token);
+    }
+
     private void ReadClient(CancellationToken token)
     {
         if (_readPending) return;
         _readPending = true;
-        _clientBuffer.FillAsync(_clientChannel, token).AsTask()
-            .PipeTo(Self, success: n => new ClientRead(n), failure: e => new ClientReadFailed(e));
+        PipeRead(_clientBuffer.FillAsync(_clientChannel, token));
     }
+
+    private void PipeRead(ValueTask<int> fill) =>
+        fill.AsTask().PipeTo(Self, success: n => new ClientRead(n), failure: e => new ClientReadFailed(e));
 }
