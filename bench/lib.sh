@@ -1,4 +1,4 @@
-# Shared by bench/run.sh, bench/soak.sh and bench/memory.sh (sourced; they define log, HERE and REPO first).
+# Shared by bench/run.sh, bench/soak.sh, bench/memory.sh and bench/intercept.sh (sourced; they define log, HERE and REPO first).
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -22,3 +22,10 @@ build_outcall_and_tools() {
     OUTCALL=${OUTCALL_BIN:-$REPO/src/Outcall.Host/bin/Release/net10.0/outcall}
     LOADTOOLS="$HERE/Outcall.LoadTools/bin/Release/net10.0/Outcall.LoadTools"
 }
+
+# Median of space-separated numbers ("-" for none); bench/run.sh and bench/intercept.sh report medians of rounds.
+median() {
+    tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }

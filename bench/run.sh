@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark: Outcall vs squid vs tinyproxy vs direct (no proxy), all on 127.0.0.1.
 # One command on a fresh Debian machine (root, or a user with sudo):   bench/run.sh
-# Knobs (environment): ROUNDS=3 DURATION=10 (s per wrk run) CHURN_SECONDS=5 IDLE_TUNNELS=10000
-#   LARGE_MB=512 SCENARIOS="small bulk churn idle sse" (a subset, for iterating; sse: small GETs with 5 stuck event-stream subscribers vs none) OUTCALL_BIN=path (another outcall build, for before/after) SKIP_INSTALL=1 (packages already there) SKIP_BUILD=1 (Release build already there)
+# It apt-installs squid-openssl, not squid: the same squid 5.7 built with OpenSSL, which bench/intercept.sh's ssl_bump
+# needs, and the two packages conflict.
+# Knobs (environment): ROUNDS=3 DURATION=10 (s per wrk run, and the time bound of each ttfb run) CHURN_SECONDS=5 IDLE_TUNNELS=10000
+#   LARGE_MB=512 SCENARIOS="small bulk churn ttfb idle sse" (a subset, for iterating; ttfb: time to first byte through a
+#   fresh CONNECT and a full TLS handshake with nginx at concurrency 1; sse: small GETs with 5 stuck event-stream
+#   subscribers vs none) TTFB_REQUESTS=1000 (iterations per ttfb run, at most) OUTCALL_BIN=path (another outcall build,
+#   for before/after) SKIP_INSTALL=1 (packages already there) SKIP_BUILD=1 (Release build already there)
 #   DOTNET_GCgen0size=0x400000 (Outcall's gen0 budget as shipped; 0 = the runtime's default, for before/after)
+#   VARIANT_ENV="NAME=value ..." (a lever measured side by side: one more outcall, the same build, rules and config,
+#   with these variables added; small, bulk, churn and ttfb run for it right after outcall in every round, and the
+#   table gains the columns "outcall (VARIANT_NAME)" and "variant / outcall") VARIANT_NAME=variant
 # Prints a Markdown table of medians and saves it to bench/results/<date>.md. See docs/PERFORMANCE.md.
 set -euo pipefail
 
@@ -16,8 +24,17 @@ IDLE_TUNNELS=${IDLE_TUNNELS:-10000}
 TICKS=$(getconf CLK_TCK)
 LARGE_MB=${LARGE_MB:-512}
 GEN0SIZE=${DOTNET_GCgen0size:-0x400000}
+TTFB_REQUESTS=${TTFB_REQUESTS:-1000}
 PROXIES=(outcall squid tinyproxy)
-SCENARIOS=" ${SCENARIOS:-small bulk churn idle sse} "
+VARIANT_NAME=${VARIANT_NAME:-variant}
+read -ra VARIANT_VARS <<<"${VARIANT_ENV:-}"
+for assignment in "${VARIANT_VARS[@]}"; do
+    [[ "$assignment" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || { echo "VARIANT_ENV: '$assignment' is not NAME=value" >&2; exit 2; }
+done
+# The targets of the per-round scenarios: the variant next to outcall, so both see the same moment of the machine.
+TARGETS=(direct outcall squid tinyproxy)
+[ "${#VARIANT_VARS[@]}" -eq 0 ] || TARGETS=(direct outcall outcall_variant squid tinyproxy)
+SCENARIOS=" ${SCENARIOS:-small bulk churn ttfb idle sse} "
 wanted() { [[ "$SCENARIOS" == *" $1 "* ]]; }
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -52,9 +69,9 @@ trap 'exit 130' INT TERM
 
 install_packages() {
     if [ "${SKIP_INSTALL:-0}" != 1 ]; then
-        log "installing nginx-light squid tinyproxy wrk curl openssl"
+        log "installing nginx-light squid-openssl tinyproxy wrk curl openssl"
         $SUDO apt-get update -q
-        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q nginx-light squid tinyproxy wrk curl openssl
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q nginx-light squid-openssl tinyproxy wrk curl openssl
     fi
     stop_system_services
 }
@@ -90,7 +107,7 @@ start() { # name port command...
 }
 
 start_all() {
-    for name in nginx nginx_tls squid tinyproxy outcall outcall_1000 outcall_events outcall_events_admin; do PORT[$name]=$(free_port "${PORT[@]}"); done
+    for name in nginx nginx_tls squid tinyproxy outcall outcall_1000 outcall_variant outcall_events outcall_events_admin; do PORT[$name]=$(free_port "${PORT[@]}"); done
     mkdir -p "$WORK/www" "$WORK/run"
     chmod 1777 "$WORK/run"
     chmod 755 "$WORK/www"
@@ -116,6 +133,10 @@ start_all() {
         --rules-dir "$WORK/rules-1" --config "$WORK/outcall.conf"
     start outcall_1000 "${PORT[outcall_1000]}" env DOTNET_GCgen0size="$GEN0SIZE" "$OUTCALL" --listen "127.0.0.1:${PORT[outcall_1000]}" \
         --rules-dir "$WORK/rules-1000" --config "$WORK/outcall.conf"
+    if [ "${#VARIANT_VARS[@]}" -gt 0 ]; then
+        start outcall_variant "${PORT[outcall_variant]}" env DOTNET_GCgen0size="$GEN0SIZE" "${VARIANT_VARS[@]}" "$OUTCALL" \
+            --listen "127.0.0.1:${PORT[outcall_variant]}" --rules-dir "$WORK/rules-1" --config "$WORK/outcall.conf"
+    fi
     if wanted sse; then
         # The same node with its admin listener on, for the event stream's subscribers.
         { cat "$WORK/outcall.conf"; echo "outcall.admin.listen = \"127.0.0.1:${PORT[outcall_events_admin]}\""; } >"$WORK/outcall-events.conf"
@@ -192,6 +213,21 @@ churn() { # target
     log "tunnel set-up $target: $out"
 }
 
+ttfb() { # target; fresh CONNECT, TLS handshake with nginx, GET /small, one at a time
+    local target=$1 proxy=direct out
+    [ "$target" = direct ] || proxy="127.0.0.1:${PORT[$target]}"
+    out=$("$LOADTOOLS" ttfb --proxy "$proxy" --target "127.0.0.1:${PORT[nginx_tls]}" --requests "$TTFB_REQUESTS" --seconds "$DURATION")
+    local count errors
+    count=$(sed -n 's/.*count=\([0-9]*\).*/\1/p' <<<"$out")
+    errors=$(sed -n 's/.*errors=\([0-9]*\).*/\1/p' <<<"$out")
+    [ "$errors" -eq 0 ] || log "WARNING: $target time to first byte: $errors errors"
+    if [ "$count" -gt 0 ]; then
+        record ttfb_p50 "$target" "$(sed -n 's/.*p50_ms=\([0-9.]*\).*/\1/p' <<<"$out")"
+        record ttfb_p99 "$target" "$(sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' <<<"$out")"
+    fi
+    log "time to first byte $target: $out"
+}
+
 stalled_subscribers() { # one side-by-side run: small GETs with no event-stream subscriber vs 5 that never read
     SSE_RESULT=$("$LOADTOOLS" sse --proxy "127.0.0.1:${PORT[outcall_events]}" --admin "127.0.0.1:${PORT[outcall_events_admin]}" \
         --target "http://127.0.0.1:${PORT[nginx]}/small" --subscribers 5 --connections "$CONNECTIONS" --seconds "$DURATION" --rounds "$ROUNDS")
@@ -209,14 +245,9 @@ idle_tunnels() { # proxy name; measured once per proxy, on a process that has on
     log "idle tunnels $target: $out"
 }
 
-median() {
-    tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
 
 report() {
-    local metric label targets=(direct outcall squid tinyproxy) t
+    local metric label t variant=""
     local -A med
     local rows=(
         "small_rps|Small GET, 50 conns: requests/s"
@@ -227,6 +258,8 @@ report() {
         "bulk_https|CONNECT tunnel, TLS: MB/s"
         "churn|Tunnel set-up: tunnels/s"
         "churn_cpu|Tunnel set-up: proxy CPU per tunnel (µs)"
+        "ttfb_p50|Fresh CONNECT + TLS, concurrency 1: TTFB p50 (ms)"
+        "ttfb_p99|Fresh CONNECT + TLS, concurrency 1: TTFB p99 (ms)"
         "idle_kb|Idle tunnels: KB of proxy RSS per tunnel"
         "idle_carried|Idle tunnels still carrying data (of $IDLE_TUNNELS)"
     )
@@ -234,15 +267,20 @@ report() {
     echo
     echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r)."
     echo "Versions: $(nginx -v 2>&1 | sed 's/.*: //'), $(squid -v | head -1 | sed 's/Squid Cache: Version /squid /'), $(tinyproxy -v), wrk $(wrk -v 2>&1 | head -1 | awk '{ print $2 }'), .NET $(dotnet --version), Outcall $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')."
-    echo "Command: \`ROUNDS=$ROUNDS DURATION=$DURATION CHURN_SECONDS=$CHURN_SECONDS IDLE_TUNNELS=$IDLE_TUNNELS LARGE_MB=$LARGE_MB bench/run.sh\`; medians of $ROUNDS rounds (idle tunnels: one run)."
+    [ "${#VARIANT_VARS[@]}" -eq 0 ] || variant=" VARIANT_ENV=\"${VARIANT_ENV}\" VARIANT_NAME=$VARIANT_NAME"
+    echo "Command: \`ROUNDS=$ROUNDS DURATION=$DURATION CHURN_SECONDS=$CHURN_SECONDS IDLE_TUNNELS=$IDLE_TUNNELS LARGE_MB=$LARGE_MB TTFB_REQUESTS=$TTFB_REQUESTS$variant bench/run.sh\`; medians of $ROUNDS rounds (idle tunnels: one run)."
+    if [ -n "$variant" ]; then
+        echo "Variant column \"outcall ($VARIANT_NAME)\": the same build, rules and config as outcall, plus VARIANT_ENV=\"$VARIANT_ENV\"."
+    fi
     echo
-    echo "| Scenario | direct | outcall | squid | tinyproxy | outcall / squid | outcall / direct | tinyproxy / squid |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    # With a variant: its column after outcall's and its ratio to outcall last.
+    echo "| Scenario | direct | outcall |${variant:+ outcall ($VARIANT_NAME) |} squid | tinyproxy | outcall / squid | outcall / direct | tinyproxy / squid |${variant:+ variant / outcall |}"
+    echo "|---|---:|---:|${variant:+---:|}---:|---:|---:|---:|---:|${variant:+---:|}"
     for row in "${rows[@]}"; do
         metric=${row%%|*}
         label=${row#*|}
-        for t in "${targets[@]}"; do med[$t]=$(median "${RESULT[$metric|$t]:-}"); done
-        echo "| $label | ${med[direct]} | ${med[outcall]} | ${med[squid]} | ${med[tinyproxy]} | $(ratio "${med[outcall]}" "${med[squid]}") | $(ratio "${med[outcall]}" "${med[direct]}") | $(ratio "${med[tinyproxy]}" "${med[squid]}") |"
+        for t in "${TARGETS[@]}"; do med[$t]=$(median "${RESULT[$metric|$t]:-}"); done
+        echo "| $label | ${med[direct]} | ${med[outcall]} |${variant:+ ${med[outcall_variant]} |} ${med[squid]} | ${med[tinyproxy]} | $(ratio "${med[outcall]}" "${med[squid]}") | $(ratio "${med[outcall]}" "${med[direct]}") | $(ratio "${med[tinyproxy]}" "${med[squid]}") |${variant:+ $(ratio "${med[outcall_variant]}" "${med[outcall]}") |}"
     done
     local one thousand
     one=$(median "${RESULT[small_rps|outcall]:-}")
@@ -272,7 +310,7 @@ main() {
     fi
     start_all
     log "warming up (JIT, connection pools)"
-    for t in outcall outcall_1000 squid tinyproxy; do
+    for t in "${TARGETS[@]:1}" outcall_1000; do
         TARGET="http://127.0.0.1:${PORT[nginx]}/small" wrk -t2 -c"$CONNECTIONS" -d3s -s "$HERE/config/wrk-proxy.lua" "http://127.0.0.1:${PORT[$t]}" >/dev/null
         "$LOADTOOLS" churn --proxy "127.0.0.1:${PORT[$t]}" --workers 8 --seconds 1 >/dev/null
     done
@@ -280,14 +318,15 @@ main() {
     for round in $(seq 1 "$ROUNDS"); do
         log "round $round of $ROUNDS"
         if wanted small; then
-            for t in direct "${PROXIES[@]}"; do small_gets "$t"; done
+            for t in "${TARGETS[@]}"; do small_gets "$t"; done
             small_gets outcall_1000 _1000
         fi
         if wanted bulk; then
-            for t in direct "${PROXIES[@]}"; do bulk "$t" http; done
-            for t in direct "${PROXIES[@]}"; do bulk "$t" https; done
+            for t in "${TARGETS[@]}"; do bulk "$t" http; done
+            for t in "${TARGETS[@]}"; do bulk "$t" https; done
         fi
-        if wanted churn; then for t in direct "${PROXIES[@]}"; do churn "$t"; done; fi
+        if wanted churn; then for t in "${TARGETS[@]}"; do churn "$t"; done; fi
+        if wanted ttfb; then for t in "${TARGETS[@]}"; do ttfb "$t"; done; fi
     done
     if wanted sse; then stalled_subscribers; fi
     mkdir -p "$HERE/results"

@@ -1,7 +1,9 @@
 using System.Runtime.Versioning;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using System.Text.Json;
 using Outcall.Intercept;
+using Outcall.Tests.SuiteLogs;
 
 namespace Outcall.Tests.Cli;
 
@@ -112,10 +114,11 @@ public sealed class CaCliSpecs : IDisposable
         await InitCaAsync();
 
         using var process = OutcallProcess.Start(_empty.FullName, "ca", "bundle", "--ca-cert", CaCert);
-        var stderr = process.StandardError.ReadToEndAsync();
+        var stderr = OutcallProcess.StderrAsync(process);
         using var stdout = new MemoryStream();
         await process.StandardOutput.BaseStream.CopyToAsync(stdout).WaitAsync(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        SuiteLog.Write(OutcallProcess.Stdout, Encoding.UTF8.GetString(stdout.ToArray()));
 
         Assert.Equal((0, ""), (process.ExitCode, await stderr));
         Assert.Equal(File.ReadAllBytes(CaCert), stdout.ToArray());
@@ -221,7 +224,7 @@ public sealed class CaCliSpecs : IDisposable
     [Fact]
     public async Task Env_prints_a_placeholder_line_per_secret_and_never_the_secret_value()
     {
-        const string value = "ghp_s3cr3t-value-never-printed";
+        var value = TestSecrets.New("github-token");
         var secretFile = Path.Combine(_elsewhere.FullName, "github.token");
         File.WriteAllText(secretFile, value + "\n");
         var config = ConfigWith($$"""

@@ -3,12 +3,16 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
+using Outcall.Tests.SuiteLogs;
 
 namespace Outcall.Tests.Cli;
 
 /// <summary>The real `outcall` executable (the built outcall.dll under `dotnet`), run as an operator runs it.</summary>
 internal static partial class OutcallProcess
 {
+    /// <summary>The suite log's names for what a child printed, for the helpers that read its streams themselves.</summary>
+    public const string Stdout = "outcall-stdout", Stderr = "outcall-stderr";
+
     private static readonly string OutcallDll = Path.Combine(AppContext.BaseDirectory, "outcall.dll");
 
     /// <summary>A stack trace line as the runtime prints an unhandled exception.</summary>
@@ -29,8 +33,8 @@ internal static partial class OutcallProcess
     public static async Task<(int Exit, string Out, string Err)> RunAsync(string workingDirectory, params string[] args)
     {
         using var process = Start(workingDirectory, args);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = SuiteLog.ReadToEndAsync(process.StandardOutput, Stdout);
+        var stderr = StderrAsync(process);
         try
         {
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
@@ -42,6 +46,9 @@ internal static partial class OutcallProcess
         return (process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>Everything the child writes to standard error, read to its end.</summary>
+    public static Task<string> StderrAsync(Process process) => SuiteLog.ReadToEndAsync(process.StandardError, Stderr);
+
     /// <summary>The port from the "listening on" line, and the rest of standard output, read on so the process never blocks on a full pipe.</summary>
     public static async Task<(int Port, Task<string> Output)> ListeningPortAsync(Process process)
     {
@@ -49,8 +56,9 @@ internal static partial class OutcallProcess
         {
             var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
             Assert.NotNull(line);
+            SuiteLog.Write(Stdout, line);
             var listening = Regex.Match(line, @"Outcall proxy listening on 127\.0\.0\.1:(\d+)");
-            if (listening.Success) return (int.Parse(listening.Groups[1].Value), process.StandardOutput.ReadToEndAsync());
+            if (listening.Success) return (int.Parse(listening.Groups[1].Value), SuiteLog.ReadToEndAsync(process.StandardOutput, Stdout));
         }
     }
 

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 
 using Outcall.Tests.Proxy;
+using Outcall.Tests.SuiteLogs;
 
 namespace Outcall.Tests.Cli;
 
@@ -84,7 +85,7 @@ public sealed class OutcallProcessSpecs
     public async Task SIGTERM_drains_and_exits_0_with_a_summary_line_FR015()
     {
         using var process = Start("--config", NoAdminConfig, "--listen", "127.0.0.1:0", "--rules-dir", "/nonexistent-outcall-rules");
-        var stderr = process.StandardError.ReadToEndAsync();
+        var stderr = OutcallProcess.StderrAsync(process);
         var (port, output) = await OutcallProcess.ListeningPortAsync(process);
 
         using (var client = new HttpClient())
@@ -117,6 +118,7 @@ public sealed class OutcallProcessSpecs
         {
             while (await process.StandardOutput.ReadLineAsync() is { } line)
             {
+                SuiteLog.Write(OutcallProcess.Stdout, line);
                 output.Enqueue(line);
                 var match = Regex.Match(line, @"listening on 127\.0\.0\.1:(\d+)");
                 if (match.Success) listening.TrySetResult(int.Parse(match.Groups[1].Value));

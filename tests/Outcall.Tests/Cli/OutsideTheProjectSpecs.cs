@@ -155,7 +155,7 @@ public sealed class OutsideTheProjectSpecs : IDisposable
     private async Task<string> RunUntilSigtermAsync(params string[] args)
     {
         using var process = OutcallProcess.Start(_empty.FullName, args);
-        var stderr = process.StandardError.ReadToEndAsync();
+        var stderr = OutcallProcess.StderrAsync(process);
         try
         {
             var (_, output) = await OutcallProcess.ListeningPortAsync(process);

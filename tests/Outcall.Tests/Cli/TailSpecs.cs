@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Outcall.Tests.Proxy;
+using Outcall.Tests.SuiteLogs;
 
 namespace Outcall.Tests.Cli;
 
@@ -244,7 +245,7 @@ public sealed class TailSpecs : IAsyncLifetime
         private Tail(Process process)
         {
             Process = process;
-            _reading = Task.WhenAll(PumpAsync(process.StandardOutput, _out), PumpAsync(process.StandardError, _err));
+            _reading = Task.WhenAll(PumpAsync(process.StandardOutput, _out, OutcallProcess.Stdout), PumpAsync(process.StandardError, _err, OutcallProcess.Stderr));
         }
 
         public Process Process { get; }
@@ -287,10 +288,11 @@ public sealed class TailSpecs : IAsyncLifetime
             lock (lines) return [.. lines];
         }
 
-        private async Task PumpAsync(StreamReader reader, List<string> lines)
+        private async Task PumpAsync(StreamReader reader, List<string> lines, string source)
         {
             while (await reader.ReadLineAsync() is { } line)
             {
+                SuiteLog.Write(source, line);
                 lock (lines) lines.Add(line);
                 _printed.Release();
             }

@@ -43,7 +43,7 @@ public sealed class InterceptAdminSpecs : IDisposable
     }
 
     /// <summary>One intercepted CONNECT to the origin: a GET through the proxy, trusting only the node's CA.</summary>
-    private async Task GetThroughInterceptionAsync(ProxyHarness proxy, TlsOrigin origin)
+    private async Task GetThroughInterceptionAsync(ProxyHarness proxy, RecordingOrigin origin)
     {
         using var client = InterceptingNode.ClientTrusting(proxy, CaFiles.ParseCertificate(_ca.CertificatePath), TimeSpan.FromSeconds(30));
         using var response = await client.GetAsync($"https://{Host}:{origin.Port}/hello");
@@ -53,7 +53,7 @@ public sealed class InterceptAdminSpecs : IDisposable
     [Fact]
     public async Task A_node_with_a_CA_reports_its_fingerprint_and_no_leaves_then_one_leaf_after_an_intercepted_CONNECT_S011_IF_012()
     {
-        await using var origin = await TlsOrigin.StartAsync(Host);
+        await using var origin = await RecordingOrigin.StartTlsAsync();
         await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptOrigin, Host, origin.CaPemPath, ProxyHarness.WithAdmin);
         var fingerprint = CertificateAuthority.FingerprintOf(CaFiles.ParseCertificate(_ca.CertificatePath));
 
@@ -85,7 +85,7 @@ public sealed class InterceptAdminSpecs : IDisposable
     [Fact]
     public async Task Ca_status_against_a_node_running_the_same_CA_prints_the_leaves_it_has_cached()
     {
-        await using var origin = await TlsOrigin.StartAsync(Host);
+        await using var origin = await RecordingOrigin.StartTlsAsync();
         await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptOrigin, Host, origin.CaPemPath, ProxyHarness.WithAdmin);
         await GetThroughInterceptionAsync(proxy, origin);
         var cwd = Directory.CreateTempSubdirectory("outcall-cwd-");

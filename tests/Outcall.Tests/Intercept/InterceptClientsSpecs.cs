@@ -86,7 +86,7 @@ public sealed class InterceptClientsSpecs : IDisposable
     [Fact]
     public async Task A_chunked_upload_of_unknown_length_and_a_100_MB_download_cross_an_intercepted_tunnel_byte_for_byte()
     {
-        await using var origin = await TlsOrigin.StartAsync("origin.test", ServeTransfersAsync);
+        await using var origin = await RecordingOrigin.StartTlsAsync(ServeTransfersAsync);
         await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptOrigin, "origin.test", origin.CaPemPath);
         using var client = InterceptingNode.ClientTrusting(proxy, NodeCa(), TimeSpan.FromMinutes(3));
         var baseUri = $"https://origin.test:{origin.Port}";
@@ -144,7 +144,7 @@ public sealed class InterceptClientsSpecs : IDisposable
     [Fact]
     public async Task A_WebSocket_inside_an_intercepted_tunnel_echoes_text_and_binary_messages()
     {
-        await using var origin = await TlsOrigin.StartAsync("origin.test", EchoWebSocketAsync);
+        await using var origin = await RecordingOrigin.StartTlsAsync(EchoWebSocketAsync);
         await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptOrigin, "origin.test", origin.CaPemPath);
         var root = NodeCa();
         var issuers = new List<string>();

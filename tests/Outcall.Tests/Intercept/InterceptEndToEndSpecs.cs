@@ -5,6 +5,7 @@ using System.Runtime.Versioning;
 using System.Security.Cryptography.X509Certificates;
 using Outcall.Intercept;
 using Outcall.Tests.Proxy;
+using Outcall.Tests.SuiteLogs;
 
 namespace Outcall.Tests.Intercept;
 
@@ -50,7 +51,7 @@ public sealed class InterceptEndToEndSpecs : IDisposable
     [Fact]
     public async Task HttpClient_gets_an_allowed_path_and_a_403_for_a_blocked_one_inside_one_intercepted_connection()
     {
-        await using var origin = await TlsOrigin.StartAsync(Host);
+        await using var origin = await RecordingOrigin.StartTlsAsync();
         await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptOrigin, Host, origin.CaPemPath);
         var seen = new List<X509Certificate2>();
         using var client = InterceptingNode.ClientTrusting(proxy, CaFiles.ParseCertificate(_ca.CertificatePath), TimeSpan.FromSeconds(30), seen);
@@ -76,7 +77,7 @@ public sealed class InterceptEndToEndSpecs : IDisposable
     [Fact]
     public async Task Curl_with_the_CA_as_cacert_gets_an_allowed_path_and_a_403_for_a_blocked_one_on_one_connection()
     {
-        await using var origin = await TlsOrigin.StartAsync(Host);
+        await using var origin = await RecordingOrigin.StartTlsAsync();
         await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptOrigin, Host, origin.CaPemPath);
         var baseUri = $"https://{Host}:{origin.Port}";
 
@@ -94,7 +95,7 @@ public sealed class InterceptEndToEndSpecs : IDisposable
     [Fact]
     public async Task The_same_host_without_an_intercept_rule_is_tunnelled_and_the_client_sees_the_origins_own_certificate()
     {
-        await using var origin = await TlsOrigin.StartAsync(Host);
+        await using var origin = await RecordingOrigin.StartTlsAsync();
         await using var proxy = await InterceptingNode.StartAsync(_ca, TunnelOrigin, Host, origin.CaPemPath);
         var seen = new List<X509Certificate2>();
         using var client = InterceptingNode.ClientTrusting(proxy, origin.Ca.Certificate, TimeSpan.FromSeconds(30), seen);
@@ -109,7 +110,7 @@ public sealed class InterceptEndToEndSpecs : IDisposable
     [Fact]
     public async Task An_upstream_whose_certificate_no_trusted_CA_signed_is_closed_with_upstream_handshake_failed_and_gets_no_request()
     {
-        await using var origin = await TlsOrigin.StartAsync(Host);
+        await using var origin = await RecordingOrigin.StartTlsAsync();
         // The proxy trusts the node's own CA as an anchor, not the origin's.
         await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptOrigin, Host, _ca.CertificatePath);
 
@@ -119,13 +120,13 @@ public sealed class InterceptEndToEndSpecs : IDisposable
     [Fact]
     public async Task An_upstream_whose_certificate_names_another_host_is_closed_with_upstream_handshake_failed_and_gets_no_request()
     {
-        await using var origin = await TlsOrigin.StartAsync("other.test");
+        await using var origin = await RecordingOrigin.StartTlsAsync(certificateName: "other.test");
         await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptOrigin, Host, origin.CaPemPath);
 
         await AssertClosedAsync(proxy, origin);
     }
 
-    private async Task AssertClosedAsync(ProxyHarness proxy, TlsOrigin origin)
+    private async Task AssertClosedAsync(ProxyHarness proxy, RecordingOrigin origin)
     {
         using var client = InterceptingNode.ClientTrusting(proxy, CaFiles.ParseCertificate(_ca.CertificatePath), TimeSpan.FromSeconds(30), null);
 
@@ -143,8 +144,8 @@ public sealed class InterceptEndToEndSpecs : IDisposable
         foreach (var name in new[] { "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy" })
             info.Environment.Remove(name);
         using var curl = Process.Start(info)!;
-        var stdout = curl.StandardOutput.ReadToEndAsync();
-        var stderr = curl.StandardError.ReadToEndAsync();
+        var stdout = SuiteLog.ReadToEndAsync(curl.StandardOutput, "curl");
+        var stderr = SuiteLog.ReadToEndAsync(curl.StandardError, "curl");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await curl.WaitForExitAsync(timeout.Token);
         return (curl.ExitCode, await stdout + await stderr);

@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Akka.Event;
+using Outcall.Tests.SuiteLogs;
 
 namespace Outcall.Tests.Intercept;
 
-/// <summary>An Akka logging adapter that keeps every formatted message, so a test can count events exactly.</summary>
+/// <summary>An Akka logging adapter that keeps every formatted message, so a test can count events exactly (and copies it to the suite log).</summary>
 internal sealed class RecordingLog() : LoggingAdapterBase(DefaultLogMessageFormatter.Instance)
 {
     private readonly Lock _gate = new();
@@ -18,7 +19,9 @@ internal sealed class RecordingLog() : LoggingAdapterBase(DefaultLogMessageForma
     protected override void NotifyLog(LogLevel logLevel, object message, Exception? cause = null)
     {
         var text = message is LogMessage template ? Render(template.Format, template.Parameters()) : message.ToString();
-        lock (_gate) _lines.Add($"{logLevel.ToString().Replace("Level", "")}: {text}");
+        var line = $"{logLevel.ToString().Replace("Level", "")}: {text}";
+        lock (_gate) _lines.Add(line);
+        SuiteLog.Write("akka", line);
     }
 
     /// <summary>Fills a named template ({Host}) in argument order, as Microsoft.Extensions.Logging does on the node.</summary>

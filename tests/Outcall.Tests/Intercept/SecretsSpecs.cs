@@ -1,12 +1,12 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Outcall.Intercept;
 using Outcall.Tests.Proxy;
+using Outcall.Tests.SuiteLogs;
 
 namespace Outcall.Tests.Intercept;
 
@@ -43,8 +43,8 @@ public sealed class SecretsNode : IAsyncLifetime
 
     private readonly CaDirectory _ca = new();
 
-    public string GhValue { get; } = "gh-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
-    public string PlainOkValue { get; } = "plain-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
+    public string GhValue { get; } = TestSecrets.New("gh");
+    public string PlainOkValue { get; } = TestSecrets.New("plainok");
     public ProxyHarness Proxy { get; private set; } = null!;
     public RecordingOrigin Tls { get; private set; } = null!;
     public RecordingOrigin PlainOrigin { get; private set; } = null!;
@@ -54,7 +54,7 @@ public sealed class SecretsNode : IAsyncLifetime
     {
         _ca.WithNewCa();
         InterceptCa = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(_ca.CertificatePath));
-        Tls = await RecordingOrigin.StartTlsAsync(_ca.Path);
+        Tls = await RecordingOrigin.StartTlsAsync();
         PlainOrigin = await RecordingOrigin.StartPlainAsync();
         var ghFile = Path.Combine(_ca.Path, "gh.secret");
         var plainOkFile = Path.Combine(_ca.Path, "plainok.secret");
@@ -66,7 +66,7 @@ public sealed class SecretsNode : IAsyncLifetime
             outcall.intercept {
               ca-cert = {{Json(_ca.CertificatePath)}}
               ca-key = {{Json(_ca.KeyPath)}}
-              upstream-trust = [{{Json(Tls.TrustAnchorFile!)}}]
+              upstream-trust = [{{Json(Tls.CaPemPath)}}]
             }
             outcall.secrets {
               gh { value-from-file = {{Json(ghFile)}}, hosts = ["{{Bound}}", "{{Plain}}", "{{Opaque}}"] }
@@ -80,7 +80,7 @@ public sealed class SecretsNode : IAsyncLifetime
     /// <summary>An agent's client through the proxy that trusts the interception CA (and, for the tunnel it does not see into, the origin's).</summary>
     public HttpClient Client()
     {
-        var trust = new UpstreamTrust([InterceptCa, X509Certificate2.CreateFromPem(File.ReadAllText(Tls.TrustAnchorFile!))]);
+        var trust = new UpstreamTrust([InterceptCa, Tls.Ca.Certificate]);
         var handler = new SocketsHttpHandler
         {
             Proxy = new WebProxy(Proxy.ProxyUri), UseProxy = true, AllowAutoRedirect = false,
@@ -103,7 +103,8 @@ public sealed class SecretsNode : IAsyncLifetime
 /// Issue 14, "Credentials agents never see", end to end through a real node: a placeholder <c>outcall-secret-&lt;name&gt;</c>
 /// is replaced with the secret only on its way to one of the secret's hosts over TLS the proxy verified (or plain http://
 /// where the secret allows it), after the rules judged the placeholder; anything else carrying one is refused with 403.
-/// Every spec also checks that nothing the node logged holds a secret value.
+/// Every spec also checks that nothing the node logged holds a secret value; .ci/run checks every log of the whole suite
+/// for the same values (<see cref="TestSecrets"/>).
 /// </summary>
 public sealed class SecretsSpecs(SecretsNode node) : IClassFixture<SecretsNode>, IDisposable
 {

@@ -4,6 +4,7 @@ using System.Text;
 using Akka.Configuration;
 using Outcall.Egress;
 using Outcall.Host;
+using Outcall.Tests.SuiteLogs;
 
 namespace Outcall.Tests.Proxy;
 
@@ -122,10 +123,11 @@ public sealed class StaticResolver : IHostResolver
     }
 }
 
-/// <summary>A log sink tests can read and wait on.</summary>
+/// <summary>A log sink tests can read and wait on; each finished line also goes to the suite-wide <see cref="SuiteLog"/>.</summary>
 public sealed class TestLog : TextWriter
 {
     private readonly StringBuilder _text = new();
+    private readonly StringBuilder _line = new();
     private readonly Lock _gate = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -137,7 +139,13 @@ public sealed class TestLog : TextWriter
         lock (_gate)
         {
             _text.Append(value);
-            if (value != '\n') return;
+            if (value != '\n')
+            {
+                _line.Append(value);
+                return;
+            }
+            SuiteLog.Write("node", _line.ToString());
+            _line.Clear();
             changed = _changed;
             _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }

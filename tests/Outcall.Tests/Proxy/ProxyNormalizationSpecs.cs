@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
+using Outcall.Tests.SuiteLogs;
 
 namespace Outcall.Tests.Proxy;
 
@@ -161,8 +162,8 @@ public sealed class ProxyNormalizationSpecs() : ProxiedUpstreamSpecs(Rules)
         foreach (var name in new[] { "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY" })
             start.Environment.Remove(name);
         using var curl = Process.Start(start)!;
-        var output = curl.StandardOutput.ReadToEndAsync();
-        var trace = curl.StandardError.ReadToEndAsync();
+        var output = SuiteLog.ReadToEndAsync(curl.StandardOutput, "curl");
+        var trace = SuiteLog.ReadToEndAsync(curl.StandardError, "curl");
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await curl.WaitForExitAsync(deadline.Token);
         return (curl.ExitCode, await output, await trace);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
+using Outcall.Tests.SuiteLogs;
 
 namespace Outcall.Tests.Proxy;
 
@@ -142,8 +143,8 @@ public sealed class RefusedUploadSpecs() : ProxiedUpstreamSpecs(Rules)
         foreach (var variable in new[] { "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy" })
             start.Environment.Remove(variable);
         using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = SuiteLog.ReadToEndAsync(process.StandardOutput, "curl");
+        var stderr = SuiteLog.ReadToEndAsync(process.StandardError, "curl");
         using var deadline = new CancellationTokenSource(Wait);
         try
         {

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Outcall.Tests.SuiteLogs;
 
 namespace Outcall.Tests.RealClients;
 
@@ -122,7 +123,7 @@ internal sealed class GitHttpServer : IAsyncDisposable
         if (request.Headers["Git-Protocol"].ToString() is { Length: > 0 } protocol) info.Environment["GIT_PROTOCOL"] = protocol;
 
         using var backend = Process.Start(info)!;
-        var errors = backend.StandardError.ReadToEndAsync();
+        var errors = SuiteLog.ReadToEndAsync(backend.StandardError, "git-http-backend");
         var input = FeedAsync(request.Body, backend.StandardInput.BaseStream);
         var output = backend.StandardOutput.BaseStream;
         foreach (var line in await ReadHeaderLinesAsync(output))
@@ -195,8 +196,8 @@ internal static class Git
         info.Environment["GIT_AUTHOR_EMAIL"] = info.Environment["GIT_COMMITTER_EMAIL"] = "test@outcall.invalid";
         foreach (var (name, value) in environment) info.Environment[name] = value;
         using var git = Process.Start(info)!;
-        var stdout = git.StandardOutput.ReadToEndAsync();
-        var stderr = git.StandardError.ReadToEndAsync();
+        var stdout = SuiteLog.ReadToEndAsync(git.StandardOutput, "git");
+        var stderr = SuiteLog.ReadToEndAsync(git.StandardError, "git");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         try
         {
