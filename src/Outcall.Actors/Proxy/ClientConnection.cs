@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -131,6 +132,12 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     /// <summary>A client read is in flight. Written only on the actor: set when a read starts, cleared when its result arrives.</summary>
     private bool _readPending;
     private bool _draining;
+    /// <summary>The head timer waits out a keep-alive client's idle timeout (no byte of the next head yet).</summary>
+    private bool _idleTimerArmed;
+    /// <summary>When the head being read got its first bytes (or the connection started): its header timeout counts from here.</summary>
+    private long _headStarted;
+    /// <summary>A read that completed at once is being handled on this call stack.</summary>
+    private bool _readingInline;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -148,8 +155,18 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         _clientBuffer = new ConnectionBuffer(Math.Max(_settings.MaxHeaderBytes + 1, _settings.ClientHelloMaxBytes + 1));
     }
 
-    public static Props Props(Socket client, ProxyServices services) =>
-        Akka.Actor.Props.Create(() => new ClientConnection(client, services));
+    /// <summary>
+    /// Made by a producer that calls the constructor: <c>Props.Create(() => new ...)</c> evaluates its expression per client
+    /// and creates the actor by reflection, a few percent of a tunnel's set-up CPU at one actor per client.
+    /// </summary>
+    public static Props Props(Socket client, ProxyServices services) => Akka.Actor.Props.CreateBy(new Producer(client, services));
+
+    private sealed class Producer(Socket client, ProxyServices services) : IIndirectActorProducer
+    {
+        public Type ActorType => typeof(ClientConnection);
+        public ActorBase Produce() => new ClientConnection(client, services);
+        public void Release(ActorBase actor) { }
+    }
 
     private ProxyMetrics Metrics => _services.Metrics;
 
@@ -207,8 +224,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
                 OnHeadBytes(read.Count);
                 break;
             case HeadTimedOut when _clientBuffer.Count > 0:
-                _log.HeadTimedOut(_settings.HeaderTimeout);
-                Respond(ProxyResponses.Error(408, "Outcall: request head not received in time"), close: true);
+                OnHeadDeadline();
                 break;
             case IdleTimedOut:
                 // FR-011: an idle keep-alive client is closed in order, with a FIN, never a reset.
@@ -228,10 +244,12 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     {
         Become(ReadingHead);
         // A keep-alive client may stay silent for the idle timeout; once it starts a head it has header-timeout to finish it.
-        if (keepAliveWait && _clientBuffer.Count == 0) Timers.StartSingleTimer(HeadTimer.Key, IdleTimedOut.Instance, _settings.IdleTimeout);
+        _idleTimerArmed = keepAliveWait && _clientBuffer.Count == 0;
+        _headStarted = Stopwatch.GetTimestamp();
+        if (_idleTimerArmed) Timers.StartSingleTimer(HeadTimer.Key, IdleTimedOut.Instance, _settings.IdleTimeout);
         else Timers.StartSingleTimer(HeadTimer.Key, HeadTimedOut.Instance, _settings.HeaderTimeout);
         if (_clientBuffer.Count > 0) ParseHead();
-        else ReadClient(_lifetime.Token);
+        else ReadHead();
     }
 
     private void OnHeadBytes(int count)
@@ -241,8 +259,30 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
             Context.Stop(Self);
             return;
         }
-        if (_clientBuffer.Count == count) Timers.StartSingleTimer(HeadTimer.Key, HeadTimedOut.Instance, _settings.HeaderTimeout);
+        if (_clientBuffer.Count == count)
+        {
+            // The head's first bytes start its header timeout. The header timer already armed (a new connection's) is not
+            // re-armed, a schedule and a cancel per connection: when it fires it re-arms itself for what is left.
+            _headStarted = Stopwatch.GetTimestamp();
+            if (_idleTimerArmed)
+            {
+                _idleTimerArmed = false;
+                Timers.StartSingleTimer(HeadTimer.Key, HeadTimedOut.Instance, _settings.HeaderTimeout);
+            }
+        }
         ParseHead();
+    }
+
+    private void OnHeadDeadline()
+    {
+        var left = _settings.HeaderTimeout - Stopwatch.GetElapsedTime(_headStarted);
+        if (left > TimeSpan.Zero)
+        {
+            Timers.StartSingleTimer(HeadTimer.Key, HeadTimedOut.Instance, left);
+            return;
+        }
+        _log.HeadTimedOut(_settings.HeaderTimeout);
+        Respond(ProxyResponses.Error(408, "Outcall: request head not received in time"), close: true);
     }
 
     private void ParseHead()
@@ -255,7 +295,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
                 RefuseMalformed(431, "request head too large");
                 return;
             case { Status: HeadParseStatus.NeedMoreData }:
-                ReadClient(_lifetime.Token);
+                ReadHead();
                 return;
             case { Status: HeadParseStatus.Complete, Head: { } head }:
                 Timers.Cancel(HeadTimer.Key);
@@ -821,11 +861,38 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         await SocketClosing.LingerAsync(_client).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Reads a head's bytes. A new client's request is usually in the socket by the time its actor starts, so a read
+    /// the socket completes at once is handled here rather than piped through the mailbox (one hop per connection);
+    /// once per message, so a client streaming bytes cannot recurse this deep.
+    /// </summary>
+    private void ReadHead()
+    {
+        if (_readPending) return;
+        if (!_readingInline)
+        {
+            var fill = _clientBuffer.FillAsync(_clientChannel, _lifetime.Token);
+            if (fill.IsCompletedSuccessfully)
+            {
+                _readingInline = true;
+                OnHeadBytes(fill.Result);
+                _readingInline = false;
+                return;
+            }
+            _readPending = true;
+            PipeRead(fill);
+            return;
+        }
+        ReadClient(_lifetime.Token);
+    }
+
     private void ReadClient(CancellationToken token)
     {
         if (_readPending) return;
         _readPending = true;
-        _clientBuffer.FillAsync(_clientChannel, token).AsTask()
-            .PipeTo(Self, success: n => new ClientRead(n), failure: e => new ClientReadFailed(e));
+        PipeRead(_clientBuffer.FillAsync(_clientChannel, token));
     }
+
+    private void PipeRead(ValueTask<int> fill) =>
+        fill.AsTask().PipeTo(Self, success: n => new ClientRead(n), failure: e => new ClientReadFailed(e));
 }

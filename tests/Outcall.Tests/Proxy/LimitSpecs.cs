@@ -41,6 +41,19 @@ public sealed class LimitSpecs() : ProxiedUpstreamSpecs(extraHocon: """
     }
 
     [Fact]
+    public async Task A_head_whose_first_bytes_come_late_still_gets_the_whole_header_timeout_from_them()
+    {
+        using var socket = await Proxy.ConnectRawAsync();
+        // The client itself is slow to start (the scenario, not a wait for the proxy): its timer was armed at accept.
+        await Task.Delay(TimeSpan.FromMilliseconds(250));
+        await socket.SendAsync(Encoding.ASCII.GetBytes($"GET http://{Upstream.Authority}/ HTTP/1.1\r\nHost: {Upstream.Authority}\r\nX-Slow: "), SocketFlags.None);
+        var sinceFirstBytes = System.Diagnostics.Stopwatch.StartNew();
+        var response = await RawIo.ReadUntilCloseAsync(socket, TimeSpan.FromSeconds(10));
+        Assert.StartsWith("HTTP/1.1 408", response);
+        Assert.True(sinceFirstBytes.Elapsed >= TimeSpan.FromMilliseconds(900), $"closed {sinceFirstBytes.ElapsedMilliseconds} ms after the first bytes, header-timeout is 1 s");
+    }
+
+    [Fact]
     public async Task A_silent_client_is_closed_after_the_idle_timeout_without_a_response()
     {
         using var socket = await Proxy.ConnectRawAsync();
