@@ -2,6 +2,7 @@ using Akka.Configuration;
 using Outcall.Cluster;
 using Outcall.Events;
 using Outcall.Host.Admin;
+using Outcall.Host.Memory;
 using Outcall.Host.Telemetry;
 using Outcall.Intercept;
 using Outcall.Proxy;
@@ -24,7 +25,8 @@ public sealed record NodeSettings(
     ClusterSettings Cluster,
     TelemetrySettings Telemetry,
     EventsSettings Events,
-    InterceptSettings Intercept)
+    InterceptSettings Intercept,
+    MemorySettings Memory)
 {
     public static NodeSettings Create(Config config) => new(
         ProxySettings.Create(config),
@@ -36,5 +38,6 @@ public sealed record NodeSettings(
         ClusterSettings.Create(config),
         TelemetrySettings.Create(config),
         EventsSettings.Create(config),
-        InterceptSettings.Create(config));
+        InterceptSettings.Create(config),
+        MemorySettings.Create(config));
 }

@@ -17,6 +17,7 @@ using Outcall.Cluster;
 using Outcall.Egress;
 using Outcall.Events;
 using Outcall.Host.Admin;
+using Outcall.Host.Memory;
 using Outcall.Host.Telemetry;
 using Outcall.Intercept;
 using Outcall.Proxy;
@@ -150,6 +151,7 @@ public sealed class OutcallNode : IAsyncDisposable
         builder.Services.AddSingleton(metrics).AddSingleton(state).AddSingleton(events).AddSingleton(new ProxyBinding(bound)).AddSingleton(interception);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = drainPhaseTimeout + HostStopMargin);
         builder.Services.AddHostedService<DrainBeforeAdminStops>();
+        if (settings.Memory.IdleTrim is { } idleTrim) builder.Services.AddHostedService(_ => new IdleTrim(idleTrim));
         builder.Services.AddOutcallMetrics(metrics, settings.Telemetry);
         builder.Services.AddAkka("outcall", akka =>
         {
