@@ -6,7 +6,8 @@ namespace Outcall.LoadTools;
 
 /// <summary>
 /// Memory per held tunnel, for `idle` (plain tunnels) and `https-idle` (intercepted ones): reads the proxy's
-/// resident memory (VmRSS of --pid) before opening --tunnels N, each used once, and again after they settle;
+/// resident memory (VmRSS of --pid) before opening --tunnels N, each used once, and again after they settle
+/// (--settle-seconds, 6 by default: longer than Outcall's idle-trim window, so both samples are of a node at rest);
 /// then uses every tunnel once more to check it still carries data. Memory per tunnel = (after - before) / N.
 /// </summary>
 internal static class HeldTunnels
@@ -20,7 +21,7 @@ internal static class HeldTunnels
     {
         var count = options.Int("tunnels", 10_000);
         var pid = options.Int("pid", 0);
-        var settle = TimeSpan.FromSeconds(options.Int("settle-seconds", 3));
+        var settle = TimeSpan.FromSeconds(options.Int("settle-seconds", 6));
         using var overall = new CancellationTokenSource(TimeSpan.FromSeconds(options.Int("seconds", 120)));
 
         var before = ResidentKilobytes(pid);
