@@ -14,7 +14,7 @@
 #   intercept (the client sees a leaf of that CA) and both refuse an origin whose certificate nothing trusts.
 # Knobs (environment): ROUNDS=3 (medians) DURATION=10 (s per run) CONNECTIONS=50 NEW_WORKERS=8 TUNNELS=2000
 #   OUTCALL_BIN=path (another outcall build) SKIP_INSTALL=1 (packages already there) SKIP_BUILD=1 (Release build there)
-#   DOTNET_GCgen0size=0x400000 (Outcall's gen0 budget as shipped) KEEP=1 (leave the work directory: configurations, logs)
+#   DOTNET_GCgen0size=0x400000 DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 (Outcall's runtime settings as shipped, bench/lib.sh) KEEP=1 (leave the work directory: configurations, logs)
 # Errors (refused tunnels, failed handshakes, non-200s, timeouts) are counted and reported, never counted as requests.
 # Prints a Markdown table and saves it to bench/results/intercept-<date>.md. See docs/PERFORMANCE.md.
 set -euo pipefail
@@ -24,7 +24,6 @@ DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-50}
 NEW_WORKERS=${NEW_WORKERS:-8}
 TUNNELS=${TUNNELS:-2000}
-GEN0SIZE=${DOTNET_GCgen0size:-0x400000}
 TICKS=$(getconf CLK_TCK)
 TARGETS=(direct outcall squid outcall_plain)
 
@@ -119,9 +118,9 @@ start_all() {
     start untrusted "${PORT[untrusted]}" openssl s_server -quiet -www -accept "127.0.0.1:${PORT[untrusted]}" \
         -cert "$WORK/untrusted.pem" -key "$WORK/untrusted-key.pem"
     start squid "${PORT[squid]}" squid -N -f "$WORK/squid.conf"
-    start outcall "${PORT[outcall]}" env DOTNET_GCgen0size="$GEN0SIZE" "$OUTCALL" --listen "127.0.0.1:${PORT[outcall]}" \
+    start outcall "${PORT[outcall]}" env "${SHIPPED_ENV[@]}" "$OUTCALL" --listen "127.0.0.1:${PORT[outcall]}" \
         --rules-dir "$WORK/rules-intercept" --config "$WORK/outcall.conf"
-    start outcall_plain "${PORT[outcall_plain]}" env DOTNET_GCgen0size="$GEN0SIZE" "$OUTCALL" --listen "127.0.0.1:${PORT[outcall_plain]}" \
+    start outcall_plain "${PORT[outcall_plain]}" env "${SHIPPED_ENV[@]}" "$OUTCALL" --listen "127.0.0.1:${PORT[outcall_plain]}" \
         --rules-dir "$WORK/rules-plain" --config "$HERE/config/outcall.conf.template"
 }
 

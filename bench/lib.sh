@@ -29,3 +29,9 @@ median() {
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
+
+# The runtime settings Outcall ships with (Dockerfile, deploy/outcall.service); the runtime reads them from the
+# environment only. Override either for a before/after run (0 = the runtime's default).
+GEN0SIZE=${DOTNET_GCgen0size:-0x400000}
+INLINE_COMPLETIONS=${DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS:-1}
+SHIPPED_ENV=(DOTNET_GCgen0size="$GEN0SIZE" DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS="$INLINE_COMPLETIONS")

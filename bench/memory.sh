@@ -42,12 +42,12 @@ printf 'version: "1"\nrules:\n  - id: allow-loopback\n    condition: network.hos
 printf 'outcall { admin.listen = "", rules.watch = off, log.level = warning }\n' >"$WORK/outcall.conf"
 
 # name|binary|environment (space-separated VAR=value)|HOCON added to the config
-GEN0=DOTNET_GCgen0size=0x400000
+GEN0="${SHIPPED_ENV[*]}"
 CANDIDATES=(
-    "shipped: idle trim, gen0size 4 MB|$OUTCALL|$GEN0|"
+    "shipped: idle trim, gen0size 4 MB, inline socket completions|$OUTCALL|$GEN0|"
     "idle trim off|$OUTCALL|$GEN0|outcall.memory.idle-trim = off"
     "TieredPGO off|$OUTCALL|$GEN0 DOTNET_TieredPGO=0|"
-    "runtime's gen0 budget|$OUTCALL|DOTNET_GCgen0size=0|"
+    "runtime's gen0 budget|$OUTCALL|$GEN0 DOTNET_GCgen0size=0|"
     "QuickJit off|$OUTCALL|$GEN0 DOTNET_TC_QuickJit=0|"
     "admin API on (the default config)|$OUTCALL|$GEN0|outcall.admin.listen = \"127.0.0.1:0\""
     "single file (as the README and Dockerfile publish)|$SINGLE_BIN|$GEN0|"

@@ -8,7 +8,8 @@
 #   fresh CONNECT and a full TLS handshake with nginx at concurrency 1; sse: small GETs with 5 stuck event-stream
 #   subscribers vs none) TTFB_REQUESTS=1000 (iterations per ttfb run, at most) OUTCALL_BIN=path (another outcall build,
 #   for before/after) SKIP_INSTALL=1 (packages already there) SKIP_BUILD=1 (Release build already there)
-#   DOTNET_GCgen0size=0x400000 (Outcall's gen0 budget as shipped; 0 = the runtime's default, for before/after)
+#   DOTNET_GCgen0size=0x400000 DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 (Outcall's runtime settings as shipped, bench/lib.sh;
+#   0 = the runtime's default, for before/after; VARIANT_ENV="DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0" measures one side by side)
 #   VARIANT_ENV="NAME=value ..." (a lever measured side by side: one more outcall, the same build, rules and config,
 #   with these variables added; small, bulk, churn and ttfb run for it right after outcall in every round, and the
 #   table gains the columns "outcall (VARIANT_NAME)" and "variant / outcall") VARIANT_NAME=variant
@@ -23,7 +24,6 @@ CHURN_WORKERS=${CHURN_WORKERS:-50}
 IDLE_TUNNELS=${IDLE_TUNNELS:-10000}
 TICKS=$(getconf CLK_TCK)
 LARGE_MB=${LARGE_MB:-512}
-GEN0SIZE=${DOTNET_GCgen0size:-0x400000}
 TTFB_REQUESTS=${TTFB_REQUESTS:-1000}
 PROXIES=(outcall squid tinyproxy)
 VARIANT_NAME=${VARIANT_NAME:-variant}
@@ -128,19 +128,19 @@ start_all() {
     wait_for_port nginx_tls "${PORT[nginx_tls]}"
     start squid "${PORT[squid]}" squid -N -f "$WORK/squid.conf"
     start tinyproxy "${PORT[tinyproxy]}" tinyproxy -d -c "$WORK/tinyproxy.conf"
-    # The gen0 budget the Dockerfile and deploy/outcall.service ship (the runtime reads it from the environment only).
-    start outcall "${PORT[outcall]}" env DOTNET_GCgen0size="$GEN0SIZE" "$OUTCALL" --listen "127.0.0.1:${PORT[outcall]}" \
+    # The runtime settings the Dockerfile and deploy/outcall.service ship (bench/lib.sh; read from the environment only).
+    start outcall "${PORT[outcall]}" env "${SHIPPED_ENV[@]}" "$OUTCALL" --listen "127.0.0.1:${PORT[outcall]}" \
         --rules-dir "$WORK/rules-1" --config "$WORK/outcall.conf"
-    start outcall_1000 "${PORT[outcall_1000]}" env DOTNET_GCgen0size="$GEN0SIZE" "$OUTCALL" --listen "127.0.0.1:${PORT[outcall_1000]}" \
+    start outcall_1000 "${PORT[outcall_1000]}" env "${SHIPPED_ENV[@]}" "$OUTCALL" --listen "127.0.0.1:${PORT[outcall_1000]}" \
         --rules-dir "$WORK/rules-1000" --config "$WORK/outcall.conf"
     if [ "${#VARIANT_VARS[@]}" -gt 0 ]; then
-        start outcall_variant "${PORT[outcall_variant]}" env DOTNET_GCgen0size="$GEN0SIZE" "${VARIANT_VARS[@]}" "$OUTCALL" \
+        start outcall_variant "${PORT[outcall_variant]}" env "${SHIPPED_ENV[@]}" "${VARIANT_VARS[@]}" "$OUTCALL" \
             --listen "127.0.0.1:${PORT[outcall_variant]}" --rules-dir "$WORK/rules-1" --config "$WORK/outcall.conf"
     fi
     if wanted sse; then
         # The same node with its admin listener on, for the event stream's subscribers.
         { cat "$WORK/outcall.conf"; echo "outcall.admin.listen = \"127.0.0.1:${PORT[outcall_events_admin]}\""; } >"$WORK/outcall-events.conf"
-        start outcall_events "${PORT[outcall_events]}" "$OUTCALL" --listen "127.0.0.1:${PORT[outcall_events]}" \
+        start outcall_events "${PORT[outcall_events]}" env "${SHIPPED_ENV[@]}" "$OUTCALL" --listen "127.0.0.1:${PORT[outcall_events]}" \
             --rules-dir "$WORK/rules-1" --config "$WORK/outcall-events.conf"
     fi
 }

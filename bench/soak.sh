@@ -5,7 +5,8 @@
 # Knobs (environment): RATE=5000 small GETs per second (about half the 10,974/s bench/run.sh measured in issue 16;
 #   give half of your own machine's maximum) NOTE="..." (a sentence for the report, e.g. what else ran on the machine)
 #   SKIP_INSTALL=1 (gnuplot already there) SKIP_BUILD=1 (Release builds already there) OUTCALL_BIN=path (another build)
-#   DOTNET_GCgen0size=0x400000 (the shipped gen0 budget, as the Dockerfile and deploy/outcall.service set it; docs/PERFORMANCE.md)
+#   DOTNET_GCgen0size=0x400000 DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 (the runtime settings the Dockerfile and
+#   deploy/outcall.service ship, bench/lib.sh; docs/PERFORMANCE.md)
 # Fails (exit 1) when a well-behaved client saw an error, a hostile one was left hanging, or the log has an unhandled exception.
 set -euo pipefail
 
@@ -69,7 +70,7 @@ outcall {
 }
 CONF
 
-DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x400000} "$OUTCALL" --listen "127.0.0.1:$PROXY_PORT" --rules-dir "$WORK/rules" --config "$WORK/outcall.conf" >"$WORK/outcall.log" 2>&1 &
+env "${SHIPPED_ENV[@]}" "$OUTCALL" --listen "127.0.0.1:$PROXY_PORT" --rules-dir "$WORK/rules" --config "$WORK/outcall.conf" >"$WORK/outcall.log" 2>&1 &
 PROXY_PID=$!
 wait_for_port "$PROXY_PORT"
 wait_for_port "$ADMIN_PORT"
