@@ -24,7 +24,6 @@ DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-50}
 NEW_WORKERS=${NEW_WORKERS:-8}
 TUNNELS=${TUNNELS:-2000}
-TICKS=$(getconf CLK_TCK)
 TARGETS=(direct outcall squid outcall_plain)
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -62,20 +61,6 @@ install_packages() {
         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q nginx-light squid-openssl curl openssl
         stop_system_services
     fi
-}
-
-start() { # name port command...
-    local name=$1 port=$2 tries=0
-    shift 2
-    "$@" >"$WORK/$name.out" 2>&1 &
-    PID[$name]=$!
-    PIDS+=($!)
-    until port_in_use "$port"; do
-        tries=$((tries + 1))
-        if [ "$tries" -gt 300 ]; then log "$name did not listen on $port within 30 s"; cat "$WORK/$name.out" >&2; exit 1; fi
-        sleep 0.1
-    done
-    log "$name listening on 127.0.0.1:$port (pid ${PID[$name]})"
 }
 
 render() { # template -> stdout
@@ -154,8 +139,6 @@ check_setup() {
 
 record() { [ "$3" = - ] || RESULT[$1|$2]="${RESULT[$1|$2]:-} $3"; } # "-": no request succeeded (the errors row says why)
 
-cpu_ticks() { if [ "$1" = direct ]; then echo 0; else awk '{ print $14 + $15 }' "/proc/${PID[$1]}/stat"; fi; }
-
 field() { sed -n "s/.*\b$1=\([-0-9.a-zA-Z]*\).*/\1/p" <<<"$2"; }
 
 requests() { # target metric mode connections
@@ -168,7 +151,7 @@ requests() { # target metric mode connections
     errors=$(field errors "$out")
     record "${metric}_rps" "$target" "$(field rps "$out")"
     record "${metric}_p99" "$target" "$(field p99_ms "$out")"
-    [ "$target" = direct ] || record "${metric}_cpu" "$target" "$(awk -v t="$ticks" -v n="$count" -v hz="$TICKS" 'BEGIN { if (n + 0 == 0) print "-"; else printf "%.1f", t * 1e6 / hz / n }')"
+    [ "$target" = direct ] || record "${metric}_cpu" "$target" "$(per_unit_us "$ticks" "$count")"
     RESULT[errors|$target]=$(( ${RESULT[errors|$target]:-0} + errors ))
     [ "$errors" -eq 0 ] || log "WARNING: $target $metric: $errors errors"
     log "$metric $target: $out"

@@ -24,6 +24,42 @@ build_outcall_and_tools() {
 }
 
 # Median of space-separated numbers ("-" for none); bench/run.sh and bench/intercept.sh report medians of rounds.
+TICKS=$(getconf CLK_TCK)
+
+# Waits up to 30 s for 127.0.0.1:PORT to accept; otherwise prints OUTPUT (the server's, when given) and exits 1.
+wait_for_port() { # name port [output file]
+    local name=$1 port=$2 output=${3:-} tries=0
+    until port_in_use "$port"; do
+        tries=$((tries + 1))
+        if [ "$tries" -gt 300 ]; then
+            log "$name did not listen on $port within 30 s"
+            [ -z "$output" ] || cat "$output" >&2
+            exit 1
+        fi
+        sleep 0.1
+    done
+}
+
+# Starts a server in the background, its output in $WORK/NAME.out, its pid in PID[NAME] and PIDS (the caller's
+# cleanup stops them), and waits for its port.
+start() { # name port command...
+    local name=$1 port=$2
+    shift 2
+    "$@" >"$WORK/$name.out" 2>&1 &
+    PID[$name]=$!
+    PIDS+=($!)
+    wait_for_port "$name" "$port" "$WORK/$name.out"
+    log "$name listening on 127.0.0.1:$port (pid ${PID[$name]})"
+}
+
+cpu_ticks() { # name: user + system CPU ticks of a process start() ran (0 for direct)
+    if [ "$1" = direct ]; then echo 0; else awk '{ print $14 + $15 }' "/proc/${PID[$1]}/stat"; fi
+}
+
+per_unit_us() { # ticks count: microseconds of CPU per unit ("-" when there were none)
+    awk -v t="$1" -v n="$2" -v hz="$TICKS" 'BEGIN { if (n + 0 == 0) print "-"; else printf "%.1f", t * 1e6 / hz / n }'
+}
+
 median() {
     tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }

@@ -54,8 +54,7 @@ CANDIDATES=(
 )
 [ -z "${BEFORE_BIN:-}" ] || CANDIDATES=("before: no idle trim, gen0size 4 MB|$BEFORE_BIN|$GEN0|" "${CANDIDATES[@]}")
 declare -A START REST WARM STARTUP ANON FILE JIT CPU
-TICKS=$(getconf CLK_TCK)
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$PROXY_PID/stat"; }
+proxy_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$PROXY_PID/stat"; }
 
 measure() { # index
     local spec=${CANDIDATES[$1]} name bin envs hocon port t0 t1 out
@@ -79,9 +78,9 @@ measure() { # index
     sleep 5
     REST[$1]="${REST[$1]:-} $(field_mb VmRSS)"
     local ticks
-    ticks=$(cpu_ticks)
+    ticks=$(proxy_cpu_ticks)
     out=$("$LOADTOOLS" warmup --proxy "127.0.0.1:$port" --seconds 3) || log "WARNING: $name warm-up: $out"
-    ticks=$(( $(cpu_ticks) - ticks ))
+    ticks=$(( $(proxy_cpu_ticks) - ticks ))
     CPU[$1]="${CPU[$1]:-} $(awk -v t="$ticks" -v hz="$TICKS" -v o="$out" 'BEGIN { split(o, kv, /[ =]/); n = kv[2] + kv[4]; printf "%.0f", n ? t * 1e6 / hz / n : 0 }')"
     sleep 5
     WARM[$1]="${WARM[$1]:-} $(field_mb VmRSS)"
@@ -91,8 +90,6 @@ measure() { # index
     log "$name: start $(awk '{print $NF}' <<<"${START[$1]}") MB, after warm-up $(awk '{print $NF}' <<<"${WARM[$1]}") MB ($out)"
     kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true; PROXY_PID=""
 }
-
-median() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 for round in $(seq 1 "$ROUNDS"); do
     log "round $round of $ROUNDS"

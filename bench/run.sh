@@ -22,7 +22,6 @@ CONNECTIONS=${CONNECTIONS:-50}
 CHURN_SECONDS=${CHURN_SECONDS:-5}
 CHURN_WORKERS=${CHURN_WORKERS:-50}
 IDLE_TUNNELS=${IDLE_TUNNELS:-10000}
-TICKS=$(getconf CLK_TCK)
 LARGE_MB=${LARGE_MB:-512}
 TTFB_REQUESTS=${TTFB_REQUESTS:-1000}
 PROXIES=(outcall squid tinyproxy)
@@ -76,15 +75,6 @@ install_packages() {
     stop_system_services
 }
 
-wait_for_port() {
-    local name=$1 port=$2 tries=0
-    until port_in_use "$port"; do
-        tries=$((tries + 1))
-        if [ "$tries" -gt 300 ]; then log "$name did not listen on $port within 30 s"; exit 1; fi
-        sleep 0.1
-    done
-}
-
 render() { # template output: replaces @WORK@ and @NAME_PORT@ placeholders
     local text
     text=$(<"$1")
@@ -94,16 +84,6 @@ render() { # template output: replaces @WORK@ and @NAME_PORT@ placeholders
     text=${text//@SQUID_PORT@/${PORT[squid]}}
     text=${text//@TINYPROXY_PORT@/${PORT[tinyproxy]}}
     printf '%s\n' "$text" >"$2"
-}
-
-start() { # name port command...
-    local name=$1 port=$2
-    shift 2
-    "$@" >"$WORK/$name.out" 2>&1 &
-    PID[$name]=$!
-    PIDS+=($!)
-    wait_for_port "$name" "$port"
-    log "$name listening on 127.0.0.1:$port (pid ${PID[$name]})"
 }
 
 start_all() {
@@ -146,12 +126,6 @@ start_all() {
 }
 
 record() { RESULT[$1|$2]="${RESULT[$1|$2]:-} $3"; }
-
-cpu_ticks() { # user + system CPU ticks of a proxy process (0 for direct)
-    if [ "$1" = direct ]; then echo 0; else awk '{ print $14 + $15 }' "/proc/${PID[$1]}/stat"; fi
-}
-
-per_unit_us() { awk -v t="$1" -v n="$2" -v hz="$TICKS" 'BEGIN { if (n + 0 == 0) print "-"; else printf "%.1f", t * 1e6 / hz / n }'; }
 
 to_ms() { # wrk latency like 812.00us / 1.23ms / 1.02s -> milliseconds
     awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'

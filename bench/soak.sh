@@ -30,15 +30,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-wait_for_port() {
-    local tries=0
-    until port_in_use "$1"; do
-        tries=$((tries + 1))
-        if [ "$tries" -gt 300 ]; then log "the proxy did not listen on $1 within 30 s"; cat "$WORK/outcall.log" >&2; exit 1; fi
-        sleep 0.1
-    done
-}
-
 if [ "${SKIP_INSTALL:-0}" != 1 ] && ! command -v gnuplot >/dev/null; then
     log "installing gnuplot-nox (for the plot)"
     $SUDO apt-get update -q
@@ -72,8 +63,8 @@ CONF
 
 env "${SHIPPED_ENV[@]}" "$OUTCALL" --listen "127.0.0.1:$PROXY_PORT" --rules-dir "$WORK/rules" --config "$WORK/outcall.conf" >"$WORK/outcall.log" 2>&1 &
 PROXY_PID=$!
-wait_for_port "$PROXY_PORT"
-wait_for_port "$ADMIN_PORT"
+wait_for_port "the proxy" "$PROXY_PORT" "$WORK/outcall.log"
+wait_for_port "the proxy's admin API" "$ADMIN_PORT" "$WORK/outcall.log"
 log "proxy pid $PROXY_PID on 127.0.0.1:$PROXY_PORT; soaking for $MINUTES minutes at $RATE small GETs/s"
 
 mkdir -p "$HERE/results"
