@@ -21,17 +21,6 @@ public sealed class InterceptAdminSpecs : IDisposable
 
     public void Dispose() => _ca.Dispose();
 
-    private const string InterceptOrigin = """
-        version: "1"
-        rules:
-          - id: origin
-            condition: network.hostname == "origin.test"
-            action: allow
-            egress:
-              mode: intercept
-              allow_private_ips: true
-        """;
-
     private static async Task<JsonElement> InterceptStatusAsync(ProxyHarness proxy)
     {
         using var admin = new HttpClient { BaseAddress = proxy.AdminUri, Timeout = TimeSpan.FromSeconds(10) };
@@ -54,7 +43,7 @@ public sealed class InterceptAdminSpecs : IDisposable
     public async Task A_node_with_a_CA_reports_its_fingerprint_and_no_leaves_then_one_leaf_after_an_intercepted_CONNECT_S011_IF_012()
     {
         await using var origin = await RecordingOrigin.StartTlsAsync();
-        await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptOrigin, Host, origin.CaPemPath, ProxyHarness.WithAdmin);
+        await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptingNode.InterceptOriginTest, Host, origin.CaPemPath, ProxyHarness.WithAdmin);
         var fingerprint = CertificateAuthority.FingerprintOf(CaFiles.ParseCertificate(_ca.CertificatePath));
 
         var before = await InterceptStatusAsync(proxy);
@@ -86,7 +75,7 @@ public sealed class InterceptAdminSpecs : IDisposable
     public async Task Ca_status_against_a_node_running_the_same_CA_prints_the_leaves_it_has_cached()
     {
         await using var origin = await RecordingOrigin.StartTlsAsync();
-        await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptOrigin, Host, origin.CaPemPath, ProxyHarness.WithAdmin);
+        await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptingNode.InterceptOriginTest, Host, origin.CaPemPath, ProxyHarness.WithAdmin);
         await GetThroughInterceptionAsync(proxy, origin);
         var cwd = Directory.CreateTempSubdirectory("outcall-cwd-");
         try

@@ -45,17 +45,6 @@ public sealed class InterceptClientsSpecs : IDisposable
               allow_private_ips: true
         """;
 
-    private const string InterceptOrigin = """
-        version: "1"
-        rules:
-          - id: origin
-            condition: network.hostname == "origin.test"
-            action: allow
-            egress:
-              mode: intercept
-              allow_private_ips: true
-        """;
-
     private X509Certificate2 NodeCa() => CaFiles.ParseCertificate(_ca.CertificatePath);
 
     [Fact]
@@ -87,7 +76,7 @@ public sealed class InterceptClientsSpecs : IDisposable
     public async Task A_chunked_upload_of_unknown_length_and_a_100_MB_download_cross_an_intercepted_tunnel_byte_for_byte()
     {
         await using var origin = await RecordingOrigin.StartTlsAsync(ServeTransfersAsync);
-        await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptOrigin, "origin.test", origin.CaPemPath);
+        await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptingNode.InterceptOriginTest, "origin.test", origin.CaPemPath);
         using var client = InterceptingNode.ClientTrusting(proxy, NodeCa(), TimeSpan.FromMinutes(3));
         var baseUri = $"https://origin.test:{origin.Port}";
 
@@ -145,7 +134,7 @@ public sealed class InterceptClientsSpecs : IDisposable
     public async Task A_WebSocket_inside_an_intercepted_tunnel_echoes_text_and_binary_messages()
     {
         await using var origin = await RecordingOrigin.StartTlsAsync(EchoWebSocketAsync);
-        await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptOrigin, "origin.test", origin.CaPemPath);
+        await using var proxy = await InterceptingNode.StartAsync(_ca, InterceptingNode.InterceptOriginTest, "origin.test", origin.CaPemPath);
         var root = NodeCa();
         var issuers = new List<string>();
         using var socket = new ClientWebSocket();

@@ -11,6 +11,18 @@ namespace Outcall.Tests.Intercept;
 /// </summary>
 internal static class InterceptingNode
 {
+    /// <summary>Rules that intercept every tunnel to origin.test (a loopback origin, hence private addresses allowed).</summary>
+    public const string InterceptOriginTest = """
+        version: "1"
+        rules:
+          - id: origin
+            condition: network.hostname == "origin.test"
+            action: allow
+            egress:
+              mode: intercept
+              allow_private_ips: true
+        """;
+
     public static Task<ProxyHarness> StartAsync(CaDirectory ca, string rules, string host, string trustPem, string extraHocon = "") =>
         ProxyHarness.StartAsync(rules, $$"""
             {{extraHocon}}
