@@ -13,6 +13,8 @@
 #   VARIANT_ENV="NAME=value ..." (a lever measured side by side: one more outcall, the same build, rules and config,
 #   with these variables added; small, bulk, churn and ttfb run for it right after outcall in every round, and the
 #   table gains the columns "outcall (VARIANT_NAME)" and "variant / outcall") VARIANT_NAME=variant
+#   VARIANT_CONFIG="HOCON line; ..." (the same for a configuration lever: lines added to the variant's config, e.g.
+#   VARIANT_CONFIG="outcall.proxy.splice-pipes = 0"; with or without VARIANT_ENV)
 # Prints a Markdown table of medians and saves it to bench/results/<date>.md. See docs/PERFORMANCE.md.
 set -euo pipefail
 
@@ -30,9 +32,12 @@ read -ra VARIANT_VARS <<<"${VARIANT_ENV:-}"
 for assignment in "${VARIANT_VARS[@]}"; do
     [[ "$assignment" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || { echo "VARIANT_ENV: '$assignment' is not NAME=value" >&2; exit 2; }
 done
+VARIANT_CONFIG=${VARIANT_CONFIG:-}
+HAS_VARIANT=""
+[ "${#VARIANT_VARS[@]}" -eq 0 ] && [ -z "$VARIANT_CONFIG" ] || HAS_VARIANT=1
 # The targets of the per-round scenarios: the variant next to outcall, so both see the same moment of the machine.
 TARGETS=(direct outcall squid tinyproxy)
-[ "${#VARIANT_VARS[@]}" -eq 0 ] || TARGETS=(direct outcall outcall_variant squid tinyproxy)
+[ -z "$HAS_VARIANT" ] || TARGETS=(direct outcall outcall_variant squid tinyproxy)
 SCENARIOS=" ${SCENARIOS:-small bulk churn ttfb idle sse} "
 wanted() { [[ "$SCENARIOS" == *" $1 "* ]]; }
 
@@ -113,9 +118,10 @@ start_all() {
         --rules-dir "$WORK/rules-1" --config "$WORK/outcall.conf"
     start outcall_1000 "${PORT[outcall_1000]}" env "${SHIPPED_ENV[@]}" "$OUTCALL" --listen "127.0.0.1:${PORT[outcall_1000]}" \
         --rules-dir "$WORK/rules-1000" --config "$WORK/outcall.conf"
-    if [ "${#VARIANT_VARS[@]}" -gt 0 ]; then
+    if [ -n "$HAS_VARIANT" ]; then
+        { cat "$WORK/outcall.conf"; tr ';' '\n' <<<"$VARIANT_CONFIG"; } >"$WORK/outcall-variant.conf"
         start outcall_variant "${PORT[outcall_variant]}" env "${SHIPPED_ENV[@]}" "${VARIANT_VARS[@]}" "$OUTCALL" \
-            --listen "127.0.0.1:${PORT[outcall_variant]}" --rules-dir "$WORK/rules-1" --config "$WORK/outcall.conf"
+            --listen "127.0.0.1:${PORT[outcall_variant]}" --rules-dir "$WORK/rules-1" --config "$WORK/outcall-variant.conf"
     fi
     if wanted sse; then
         # The same node with its admin listener on, for the event stream's subscribers.
@@ -241,10 +247,10 @@ report() {
     echo
     echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r)."
     echo "Versions: $(nginx -v 2>&1 | sed 's/.*: //'), $(squid -v | head -1 | sed 's/Squid Cache: Version /squid /'), $(tinyproxy -v), wrk $(wrk -v 2>&1 | head -1 | awk '{ print $2 }'), .NET $(dotnet --version), Outcall $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')."
-    [ "${#VARIANT_VARS[@]}" -eq 0 ] || variant=" VARIANT_ENV=\"${VARIANT_ENV}\" VARIANT_NAME=$VARIANT_NAME"
+    [ -z "$HAS_VARIANT" ] || variant="${VARIANT_ENV:+ VARIANT_ENV=\"${VARIANT_ENV}\"}${VARIANT_CONFIG:+ VARIANT_CONFIG=\"${VARIANT_CONFIG}\"} VARIANT_NAME=$VARIANT_NAME"
     echo "Command: \`ROUNDS=$ROUNDS DURATION=$DURATION CHURN_SECONDS=$CHURN_SECONDS IDLE_TUNNELS=$IDLE_TUNNELS LARGE_MB=$LARGE_MB TTFB_REQUESTS=$TTFB_REQUESTS$variant bench/run.sh\`; medians of $ROUNDS rounds (idle tunnels: one run)."
     if [ -n "$variant" ]; then
-        echo "Variant column \"outcall ($VARIANT_NAME)\": the same build, rules and config as outcall, plus VARIANT_ENV=\"$VARIANT_ENV\"."
+        echo "Variant column \"outcall ($VARIANT_NAME)\": the same build and rules as outcall, plus${variant% VARIANT_NAME=*}."
     fi
     echo
     # With a variant: its column after outcall's and its ratio to outcall last.

@@ -36,4 +36,19 @@ public static class OutcallConfig
         if (value <= 0) throw new ConfigurationException($"{key} must be a positive integer");
         return value;
     }
+
+    internal static int NonNegativeInt(Config config, string key)
+    {
+        int value;
+        try
+        {
+            value = config.GetInt(key);
+        }
+        catch (FormatException)
+        {
+            throw new ConfigurationException($"{key} must be 0 or a positive integer, got '{config.GetString(key)}'");
+        }
+        if (value < 0) throw new ConfigurationException($"{key} must be 0 or a positive integer");
+        return value;
+    }
 }

@@ -184,7 +184,8 @@ public sealed class OutcallNode : IAsyncDisposable
                 system.Scheduler.Advanced.ScheduleOnce(TimeSpan.Zero, static () => { });
                 interception.Services = InterceptServices.Create(interceptSettings, proxySettings.ConnectTimeout, Logging.GetLogger(system, "Outcall.Intercept"));
                 var services = new ProxyServices(proxySettings, registry.Get<Rules.RuleEngine>(), rulesSettings.AskTimeout, guard, settings.Agents, metrics,
-                    pool, new TunnelGraph(proxySettings.IdleTimeout, system.Materializer(namePrefix: "tunnel")), events)
+                    pool, new TunnelGraph(proxySettings.IdleTimeout, system.Materializer(namePrefix: "tunnel"),
+                        OpenFileLimit.SplicePipesAllowed(proxySettings.SplicePipes)), events)
                 {
                     Observe = ObserveMode.Of(rulesSettings, settings.Agents),
                     Interception = interception.Services,

@@ -5,7 +5,7 @@ namespace Outcall.Proxy;
 /// of descriptors must not happen: the runtime itself needs them (loading an assembly, say) and fails
 /// hard without. So the connection limit is held below what the descriptors allow.
 /// </summary>
-internal static class OpenFileLimit
+public static class OpenFileLimit
 {
     /// <summary>Headroom above what is open at start: 64 refusals in flight, and assemblies loaded later, rules files, admin, cluster.</summary>
     private const int Headroom = 128;
@@ -14,11 +14,23 @@ internal static class OpenFileLimit
     /// max-connections, or fewer when each client's two sockets would not fit in the limit next to what
     /// the process already holds (the runtime keeps one descriptor per loaded assembly).
     /// </summary>
-    public static int ConnectionsAllowed(int configured)
+    /// <param name="reserved">Descriptors promised elsewhere first (the tunnels' splice pipes).</param>
+    public static int ConnectionsAllowed(int configured, int reserved = 0)
     {
         if (Soft() is not { } limit) return configured;
         var openNow = OpenNow() ?? 0;
-        return (int)Math.Clamp((limit - openNow - Headroom) / 2, 1, configured);
+        return (int)Math.Clamp((limit - openNow - Headroom - reserved) / 2, 1, configured);
+    }
+
+    /// <summary>
+    /// The splice pipes (two descriptors each) allowed: at most an eighth of the free descriptors, so a tight limit
+    /// leaves nearly all of them to clients (a tunnel copies without a pipe; a client refused for want of a descriptor is lost).
+    /// </summary>
+    public static int SplicePipesAllowed(int configured)
+    {
+        if (Soft() is not { } limit) return configured;
+        var openNow = OpenNow() ?? 0;
+        return (int)Math.Clamp((limit - openNow - Headroom) / 16, 0, configured);
     }
 
     private static int? OpenNow()

@@ -61,7 +61,7 @@ public sealed class ProxyListener : ReceiveActor, IWithTimers
         _listenSocket = boundSocket;
         _services = services;
         _bound = (IPEndPoint)boundSocket.LocalEndPoint!;
-        _maxConnections = OpenFileLimit.ConnectionsAllowed(services.Settings.MaxConnections);
+        _maxConnections = OpenFileLimit.ConnectionsAllowed(services.Settings.MaxConnections, services.Tunnels.SpliceDescriptors);
 
         Receive<Accepted>(OnAccepted);
         Receive<AcceptFailed>(failed =>

@@ -18,7 +18,8 @@ public sealed record ProxySettings(
     int AcceptBacklog,
     ForwardedHeaders ForwardedHeaders = ForwardedHeaders.Off,
     bool Via = true,
-    long MaxRefusedBodyBytes = 16 * 1024 * 1024)
+    long MaxRefusedBodyBytes = 16 * 1024 * 1024,
+    int SplicePipes = 32)
 {
     public static ProxySettings Create(Config config)
     {
@@ -36,7 +37,8 @@ public sealed record ProxySettings(
             OutcallConfig.PositiveInt(section, "accept-backlog"),
             ParseForwardedHeaders(section.GetString("forwarded-headers")),
             section.GetBoolean("via"),
-            RefusedBody.BudgetOf(section));
+            RefusedBody.BudgetOf(section),
+            OutcallConfig.NonNegativeInt(section, "splice-pipes"));
     }
 
     /// <summary>off | x-forwarded-for | forwarded; anything else is a configuration error, not a silent off.</summary>

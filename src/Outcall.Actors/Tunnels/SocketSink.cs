@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Sockets;
 using Akka.Streams;
 using Akka.Streams.Stage;
@@ -8,7 +9,7 @@ namespace Outcall.Tunnels;
 /// Writes chunks to a connected socket, one write in flight, pulling the next only when the kernel
 /// took the last, and gives each pooled buffer back once written. When its input completes it shuts
 /// down the socket's sending side (a FIN) so the peer sees the half-close while the other direction
-/// keeps flowing (EC-004/EC-005). The materialized task completes when this direction is done, or
+/// keeps flowing (EC-004/EC-005). Bytes that wait in a splice pipe go from the pipe to the socket in the kernel. The materialized task completes when this direction is done, or
 /// fails with the cause. The socket of each run comes from its <see cref="TunnelEnds"/> attribute.
 /// </summary>
 internal sealed class SocketSink(TunnelSide side) : GraphStageWithMaterializedValue<SinkShape<TunnelChunk>, Task>
@@ -34,6 +35,7 @@ internal sealed class SocketSink(TunnelSide side) : GraphStageWithMaterializedVa
         private TunnelChunk _chunk;
         private bool _writing;
         private bool _finishing;
+        private bool _nonBlocking;
 
         public Logic(SocketSink stage, TunnelEnds ends, TaskCompletionSource done) : base(stage.Shape)
         {
@@ -51,6 +53,12 @@ internal sealed class SocketSink(TunnelSide side) : GraphStageWithMaterializedVa
         {
             _chunk = Grab(_stage._in);
             _writing = true;
+            if (_chunk.Pipe is { } pipe) SpliceOut(pipe);
+            else Send();
+        }
+
+        private void Send()
+        {
             ValueTask<int> write;
             try
             {
@@ -78,6 +86,57 @@ internal sealed class SocketSink(TunnelSide side) : GraphStageWithMaterializedVa
                 return;
             }
             Written(sent);
+        }
+
+        /// <summary>
+        /// Bytes waiting in a pipe go to the socket inside the kernel. What the socket does not take at once
+        /// (its send buffer is full) is copied out of the pipe and sent as a buffer, whose send waits for room:
+        /// there is no portable wait for writability, and the pipe is free for the next chunk the sooner.
+        /// </summary>
+        private void SpliceOut(SplicePipe pipe)
+        {
+            var length = _chunk.Length;
+            long moved;
+            int errno;
+            try
+            {
+                moved = _nonBlocking || (_nonBlocking = Splice.IsNonBlocking(_socket.SafeHandle))
+                    ? Splice.ToSocket(pipe.ReadEnd, _socket.SafeHandle, length, out errno)
+                    : Splice.NotTried(out errno);
+            }
+            catch (ObjectDisposedException e)
+            {
+                pipe.Dispose();
+                Fail(e);
+                return;
+            }
+            if (moved == length)
+            {
+                pipe.Recycle();
+                Written(length);
+                return;
+            }
+            if (moved < 0 && errno != Splice.Again)
+            {
+                pipe.Dispose();
+                Fail(Splice.Failure(errno));
+                return;
+            }
+            var spliced = (int)Math.Max(moved, 0);
+            _ends.AddWritten(_stage._side, spliced);
+            var rest = length - spliced;
+            var buffer = ArrayPool<byte>.Shared.Rent(rest);
+            var copied = Splice.ReadPipe(pipe.ReadEnd, buffer, rest, out errno);
+            if (copied != rest)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                pipe.Dispose();
+                Fail(copied < 0 ? Splice.Failure(errno) : new IOException("short read from a splice pipe"));
+                return;
+            }
+            pipe.Recycle();
+            _chunk = new TunnelChunk(buffer, rest, Pooled: true);
+            Send();
         }
 
         public override void OnUpstreamFinish()

@@ -11,7 +11,9 @@ namespace Outcall.Tunnels;
 /// read elsewhere (the prefix) go first. A clean EOF completes the stage; a socket error fails it.
 /// Buffers come from the shared pool and travel with the chunk to the sink, which returns them.
 /// After a short read (the socket is likely drained) it first waits for readability with a
-/// zero-byte receive and rents only then, so an idle tunnel holds no buffer.
+/// zero-byte receive and rents only then, so an idle tunnel holds no buffer. On a spliced tunnel the
+/// bytes go from the socket into a pipe from the pool instead (no copy into the process); with no pipe
+/// free, or a socket still blocking, this read takes a buffer as above.
 /// The socket and prefix of each run come from its <see cref="TunnelEnds"/> attribute.
 /// </summary>
 internal sealed class SocketSource(TunnelSide side, int readSize) : GraphStage<SourceShape<TunnelChunk>>
@@ -25,7 +27,7 @@ internal sealed class SocketSource(TunnelSide side, int readSize) : GraphStage<S
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes)
     {
         var ends = TunnelEnds.Of(inheritedAttributes);
-        return new Logic(this, ends.SocketOf(_side), ends.PrefixOf(_side));
+        return new Logic(this, ends.SocketOf(_side), ends.PrefixOf(_side), ends.Pipes);
     }
 
     private sealed class Logic : OutGraphStageLogic
@@ -33,16 +35,19 @@ internal sealed class SocketSource(TunnelSide side, int readSize) : GraphStage<S
         private readonly SocketSource _stage;
         private readonly Socket _socket;
         private readonly byte[] _prefix;
+        private readonly SplicePipes? _pipes;
         private readonly Action<Task<int>> _onReadable;
         private readonly Action<(Task<int> Read, byte[] Buffer)> _onRead;
         private bool _prefixSent;
         private bool _expectMore;
+        private bool _nonBlocking;
 
-        public Logic(SocketSource stage, Socket socket, byte[] prefix) : base(stage.Shape)
+        public Logic(SocketSource stage, Socket socket, byte[] prefix, SplicePipes? pipes) : base(stage.Shape)
         {
             _stage = stage;
             _socket = socket;
             _prefix = prefix;
+            _pipes = pipes;
             _prefixSent = prefix.Length == 0;
             _onReadable = GetAsyncCallback<Task<int>>(Readable);
             _onRead = GetAsyncCallback<(Task<int> Read, byte[] Buffer)>(r => Completed(r.Read, r.Buffer));
@@ -86,6 +91,11 @@ internal sealed class SocketSource(TunnelSide side, int readSize) : GraphStage<S
 
         private void Read()
         {
+            if (_pipes is not null && CanSplice() && _pipes.TryRent(out var pipe))
+            {
+                SpliceIn(pipe);
+                return;
+            }
             var buffer = ArrayPool<byte>.Shared.Rent(_stage._readSize);
             ValueTask<int> read;
             try
@@ -100,6 +110,40 @@ internal sealed class SocketSource(TunnelSide side, int readSize) : GraphStage<S
             }
             if (read.IsCompletedSuccessfully) Deliver(read.Result, buffer);
             else read.AsTask().ContinueWith(t => _onRead((t, buffer)), TaskContinuationOptions.ExecuteSynchronously);
+        }
+
+        /// <summary>Splice only a socket the runtime made non-blocking (its first async receive does): a blocking one would hold the stream.</summary>
+        private bool CanSplice() => _nonBlocking || (_nonBlocking = Splice.IsNonBlocking(_socket.SafeHandle));
+
+        private void SpliceIn(SplicePipe pipe)
+        {
+            long moved;
+            int errno;
+            try
+            {
+                moved = Splice.FromSocket(_socket.SafeHandle, pipe.WriteEnd, _stage._readSize, out errno);
+            }
+            catch (ObjectDisposedException e)
+            {
+                pipe.Recycle();
+                FailStage(e);
+                return;
+            }
+            if (moved > 0)
+            {
+                _expectMore = moved == _stage._readSize;
+                Push(_stage._out, TunnelChunk.InPipe(pipe, (int)moved));
+                return;
+            }
+            // Nothing went in: the pipe is still empty.
+            pipe.Recycle();
+            if (moved == 0) CompleteStage();
+            else if (errno == Splice.Again)
+            {
+                _expectMore = false;
+                WaitUntilReadable();
+            }
+            else FailStage(Splice.Failure(errno));
         }
 
         private void Completed(Task<int> read, byte[] buffer)

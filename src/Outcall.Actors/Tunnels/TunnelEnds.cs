@@ -12,12 +12,15 @@ internal enum TunnelSide
 
 /// <summary>
 /// One tunnel's two connected sockets, the bytes already read from each (a peeked ClientHello, bytes
-/// after a 101) and its traffic counters. The tunnel graph is built and fused once; each run hands its
+/// after a 101), its traffic counters and its splice pipes. The tunnel graph is built and fused once; each run hands its
 /// ends to the socket stages as this attribute, which is why the stages take no socket themselves.
 /// </summary>
-internal sealed class TunnelEnds(Socket client, byte[] clientPrefix, Socket upstream, byte[] upstreamPrefix, TunnelTraffic traffic)
-    : Attributes.IAttribute
+internal sealed class TunnelEnds(Socket client, byte[] clientPrefix, Socket upstream, byte[] upstreamPrefix, TunnelTraffic traffic,
+    SplicePipes? pipes) : Attributes.IAttribute
 {
+    /// <summary>Where spliced bytes wait between the sockets; null: this tunnel copies through buffers.</summary>
+    public SplicePipes? Pipes => pipes;
+
     public Socket SocketOf(TunnelSide side) => side == TunnelSide.Client ? client : upstream;
 
     public byte[] PrefixOf(TunnelSide side) => side == TunnelSide.Client ? clientPrefix : upstreamPrefix;

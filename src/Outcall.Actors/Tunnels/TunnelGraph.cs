@@ -14,7 +14,8 @@ public sealed record RunningTunnel(UniqueKillSwitch KillSwitch, Task Completion)
 /// directions ends it, with a FIN to both peers). Bytes already read from either side go first, unchanged.
 /// The graph is built and fused once per idle timeout and materialized per tunnel with that tunnel's
 /// sockets as an attribute: building and fusing a graph cost about half of a tunnel's set-up CPU when
-/// done per tunnel (docs/PERFORMANCE.md).
+/// done per tunnel (docs/PERFORMANCE.md). On Linux, with splice pipes budgeted, bytes pass socket to
+/// socket through a kernel pipe (splice(2)) instead of through the process.
 /// </summary>
 public sealed class TunnelGraph
 {
@@ -23,9 +24,17 @@ public sealed class TunnelGraph
     private readonly IGraph<ClosedShape, (UniqueKillSwitch, Task, Task)> _fused;
     private readonly IMaterializer _materializer;
 
-    public TunnelGraph(TimeSpan idleTimeout, IMaterializer materializer)
+    /// <summary>Null when tunnels copy.</summary>
+    internal SplicePipes? Pipes { get; }
+
+    /// <summary>The descriptors the splice pipes may hold at most, which connections must leave free.</summary>
+    public int SpliceDescriptors => 2 * (Pipes?.Budget ?? 0);
+
+    /// <param name="splicePipes">Pipes for spliced tunnels open at most at once; 0 (or a system without splice): every tunnel copies.</param>
+    public TunnelGraph(TimeSpan idleTimeout, IMaterializer materializer, int splicePipes)
     {
         _materializer = materializer;
+        Pipes = splicePipes > 0 && Splice.Supported ? new SplicePipes(splicePipes) : null;
         _fused = Fusing.Aggressive(Build(idleTimeout));
     }
 
@@ -35,7 +44,7 @@ public sealed class TunnelGraph
     /// </summary>
     public RunningTunnel Run(Socket client, byte[] clientPrefix, Socket upstream, byte[] upstreamPrefix, TunnelTraffic traffic)
     {
-        var ends = new TunnelEnds(client, clientPrefix, upstream, upstreamPrefix, traffic);
+        var ends = new TunnelEnds(client, clientPrefix, upstream, upstreamPrefix, traffic, Pipes);
         var (killSwitch, up, down) = _materializer.Materialize(_fused.AddAttributes(new Attributes(ends)));
         return new RunningTunnel(killSwitch, BothOrFirstFailure(up, down, client, upstream));
     }

@@ -35,7 +35,7 @@ public sealed class ProxyListenerSpecs : TestKit
         var metrics = new ProxyMetrics();
         var services = new ProxyServices(settings, engine, TimeSpan.FromSeconds(2), new DestinationGuard(new StaticResolver(), [endpoint]),
             new AgentDirectory([], requireKnownAgent: false), metrics,
-            new UpstreamPool(new UpstreamPoolSettings(false, 1, 1, TimeSpan.FromSeconds(1)), metrics), new TunnelGraph(settings.IdleTimeout, Sys.Materializer()));
+            new UpstreamPool(new UpstreamPoolSettings(false, 1, 1, TimeSpan.FromSeconds(1)), metrics), new TunnelGraph(settings.IdleTimeout, Sys.Materializer(), settings.SplicePipes));
         return Sys.ActorOf(ProxyListener.Props(socket, services, connectionProps));
     }
 

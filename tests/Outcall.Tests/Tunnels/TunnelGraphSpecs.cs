@@ -11,10 +11,11 @@ namespace Outcall.Tests.Tunnels;
 /// <summary>
 /// The tunnel graph on its own, over real loopback socket pairs (FR-017, FR-011, EC-004/EC-005). The graph is
 /// built and fused once and materialized per run, so these also show that runs share nothing but the blueprint.
+/// Every behaviour here holds for a tunnel that copies through buffers and for one that splices through pipes.
 /// </summary>
-public sealed class TunnelGraphSpecs : TestKit, IDisposable
+public abstract class TunnelGraphSpecs : TestKit, IDisposable
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    protected static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
     private readonly List<Socket> _sockets = [];
 
@@ -27,7 +28,7 @@ public sealed class TunnelGraphSpecs : TestKit, IDisposable
     /// <summary>
     /// Two connected pairs: the agent's socket and the proxy's client end, the proxy's upstream end and the server's socket.
     /// </summary>
-    private async Task<(Socket Agent, Socket ClientEnd, Socket UpstreamEnd, Socket Server)> TwoPairsAsync()
+    protected async Task<(Socket Agent, Socket ClientEnd, Socket UpstreamEnd, Socket Server)> TwoPairsAsync()
     {
         var (agent, clientEnd) = await PairAsync();
         var (upstreamEnd, server) = await PairAsync();
@@ -45,9 +46,12 @@ public sealed class TunnelGraphSpecs : TestKit, IDisposable
         return (connecting, accepted);
     }
 
-    private TunnelGraph Graph(TimeSpan? idleTimeout = null) => new(idleTimeout ?? TimeSpan.FromSeconds(30), Sys.Materializer());
+    /// <summary>The graph's splice pipe budget: 0 copies.</summary>
+    protected abstract int SplicePipes { get; }
 
-    private static async Task<byte[]> ReadExactlyAsync(Socket socket, int count)
+    protected TunnelGraph Graph(TimeSpan? idleTimeout = null) => new(idleTimeout ?? TimeSpan.FromSeconds(30), Sys.Materializer(), SplicePipes);
+
+    protected static async Task<byte[]> ReadExactlyAsync(Socket socket, int count)
     {
         var buffer = new byte[count];
         using var deadline = new CancellationTokenSource(Wait);
@@ -172,4 +176,10 @@ public sealed class TunnelGraphSpecs : TestKit, IDisposable
         _listener.Dispose();
         base.Dispose();
     }
+}
+
+/// <summary>The tunnel behaviours with splice off: bytes pass through pooled buffers.</summary>
+public sealed class CopyingTunnelGraphSpecs : TunnelGraphSpecs
+{
+    protected override int SplicePipes => 0;
 }
