@@ -9,8 +9,8 @@ namespace Outcall.Tunnels;
 /// Writes chunks to a connected socket, one write in flight, pulling the next only when the kernel
 /// took the last, and gives each pooled buffer back once written. When its input completes it shuts
 /// down the socket's sending side (a FIN) so the peer sees the half-close while the other direction
-/// keeps flowing (EC-004/EC-005). Bytes that wait in a splice pipe go from the pipe to the socket in the kernel. The materialized task completes when this direction is done, or
-/// fails with the cause. The socket of each run comes from its <see cref="TunnelEnds"/> attribute.
+/// keeps flowing (EC-004/EC-005). Bytes that wait in a splice pipe go from the pipe to the socket in
+/// the kernel. The materialized task completes when this direction is done, or fails with the cause. The socket of each run comes from its <see cref="TunnelEnds"/> attribute.
 /// </summary>
 internal sealed class SocketSink(TunnelSide side) : GraphStageWithMaterializedValue<SinkShape<TunnelChunk>, Task>
 {
