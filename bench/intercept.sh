@@ -205,8 +205,8 @@ main() {
     stop_system_services
     build_outcall_and_tools
     ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-    # Each held tunnel costs the load tool one descriptor, the proxy two and nginx one.
-    local fit=$(( ($(ulimit -n) - 400) / 2 ))
+    local fit
+    fit=$(tunnels_that_fit)
     if [ "$TUNNELS" -gt "$fit" ]; then
         log "open-file limit $(ulimit -n) fits $fit held tunnels, not $TUNNELS: measuring $fit"
         TUNNELS=$fit

@@ -64,6 +64,10 @@ median() {
     tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# Held tunnels the open-file limit fits. Each costs each process two descriptors at most, and Outcall keeps about 420 of
+# its own out of its connection budget (~220 open at start, 128 headroom, 64 for splice pipes; Proxy/OpenFileLimit.cs),
+# so the proxy's budget is what binds: more tunnels than this would measure its 503s, not its memory.
+tunnels_that_fit() { echo $(( ($(ulimit -n) - 500) / 2 )); }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
 
 # The runtime settings Outcall ships with (Dockerfile, deploy/outcall.service); the runtime reads them from the

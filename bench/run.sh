@@ -282,8 +282,8 @@ main() {
     install_packages
     build_outcall_and_tools
     ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-    # Each idle tunnel costs the load tool two descriptors (its end and the echo end) and the proxy two.
-    local fit=$(( ($(ulimit -n) - 400) / 2 ))
+    local fit
+    fit=$(tunnels_that_fit)
     if [ "$IDLE_TUNNELS" -gt "$fit" ]; then
         log "open-file limit $(ulimit -n) fits $fit idle tunnels, not $IDLE_TUNNELS: measuring $fit"
         IDLE_TUNNELS=$fit
