@@ -18,12 +18,20 @@ internal static partial class OutcallProcess
     /// <summary>A stack trace line as the runtime prints an unhandled exception.</summary>
     public static readonly Regex StackTrace = StackTraceLine();
 
-    public static Process Start(string workingDirectory, params string[] args)
+    public static Process Start(string workingDirectory, params string[] args) => Start(workingDirectory, [], args);
+
+    /// <summary>The executable under an open-file limit (soft and hard) of <paramref name="openFiles"/>, as `ulimit -n` or systemd's LimitNOFILE sets it.</summary>
+    public static Process StartWithOpenFileLimit(int openFiles, string workingDirectory, params string[] args) =>
+        Start(workingDirectory, ["prlimit", $"--nofile={openFiles}:{openFiles}", "--"], args);
+
+    private static Process Start(string workingDirectory, string[] launcher, string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(launcher.Length > 0 ? launcher[0] : "dotnet")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory,
         };
+        foreach (var arg in launcher.Skip(1)) info.ArgumentList.Add(arg);
+        if (launcher.Length > 0) info.ArgumentList.Add("dotnet");
         info.ArgumentList.Add(OutcallDll);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         return Process.Start(info)!;

@@ -11,8 +11,6 @@ namespace Outcall.Tests.Cli;
 /// <summary>The real `outcall` executable as an operator runs it: exit codes, env, start, SIGTERM drain.</summary>
 public sealed class OutcallProcessSpecs
 {
-    private static readonly string OutcallDll = Path.Combine(AppContext.BaseDirectory, "outcall.dll");
-
     /// <summary>No admin listener: its default port is fixed, and tests bind nothing fixed.</summary>
     private static readonly string NoAdminConfig = WriteNoAdminConfig();
 
@@ -107,10 +105,7 @@ public sealed class OutcallProcessSpecs
     public async Task Under_a_small_open_file_limit_the_proxy_caps_connections_with_503_instead_of_running_out()
     {
         // The real binary under ulimit -n 512: next to the runtime's own descriptors, well under 150 clients fit.
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add($"ulimit -n 512 && exec dotnet '{OutcallDll}' --config '{NoAdminConfig}' --listen 127.0.0.1:0 --rules-dir /nonexistent-outcall-rules");
-        using var process = Process.Start(info)!;
+        using var process = OutcallProcess.StartWithOpenFileLimit(512, Path.GetTempPath(), "--config", NoAdminConfig, "--listen", "127.0.0.1:0", "--rules-dir", "/nonexistent-outcall-rules");
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var cap = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -41,8 +41,33 @@ public sealed partial class PackagingSpecs
     {
         var maxConnections = ProxySettings.Create(Akka.Configuration.Config.Empty).MaxConnections;
 
-        Assert.Contains("`2 x max-connections + 300`", Readme);
-        Assert.Equal(2 * maxConnections + 300, int.Parse(UnitValue("LimitNOFILE"), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains("`2 x max-connections + 500`", Readme);
+        Assert.Equal(2 * maxConnections + 500, int.Parse(UnitValue("LimitNOFILE"), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task Under_the_unit_open_file_limit_the_real_binary_keeps_the_whole_default_max_connections()
+    {
+        // The framework-dependent build holds a descriptor per framework assembly, more than the single file the unit
+        // runs, so fitting here means fitting there. The admin listener is on, as in the shipped configuration.
+        var limit = int.Parse(UnitValue("LimitNOFILE"), System.Globalization.CultureInfo.InvariantCulture);
+        using var process = Cli.OutcallProcess.StartWithOpenFileLimit(limit, Path.GetTempPath(),
+            "run", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--rules-dir", "/nonexistent-outcall-rules");
+        try
+        {
+            var (_, output) = await Cli.OutcallProcess.ListeningPortAsync(process);
+            Cli.OutcallProcess.Terminate(process);
+            var rest = await output.WaitAsync(TimeSpan.FromSeconds(60));
+
+            // The listener warns right after its "listening on" line when it has to lower the limit.
+            Assert.Contains("Shutdown drained", rest);
+            Assert.DoesNotContain("Open-file limit", rest);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
     }
 
     [Fact]
