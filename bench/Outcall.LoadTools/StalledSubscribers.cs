@@ -9,7 +9,7 @@ namespace Outcall.LoadTools;
 /// Issue 15's measurement: small-GET throughput through the proxy with no event-stream subscriber, then with
 /// --subscribers stuck ones (each opens GET /api/v1/events on the admin listener, reads the response head, then never
 /// reads again, so its socket and the server's buffers fill), alternating for --rounds rounds of --seconds each so both
-/// see the same machine. Prints the median requests/s of each and their ratio (stuck / none; 1.00 = no slowdown).
+/// see the same machine (every other round with the stuck phase first, so neither always runs on the warmer node). Prints the median requests/s of each and their ratio (stuck / none; 1.00 = no slowdown).
 /// Each phase runs --connections keep-alive clients looping GET on --target (default: a built-in 1 KiB origin).
 /// </summary>
 internal static class StalledSubscribers
@@ -32,25 +32,33 @@ internal static class StalledSubscribers
         long errors = 0;
         for (var round = 0; round < rounds; round++)
         {
-            var idle = await GetsAsync(proxy, request, connections, duration).ConfigureAwait(false);
+            // Every other round runs the stuck phase first: whichever phase runs second also runs later, on a warmer node.
+            var stuckFirst = round % 2 == 1;
+            var first = stuckFirst ? await StuckPhaseAsync().ConfigureAwait(false) : await GetsAsync(proxy, request, connections, duration).ConfigureAwait(false);
+            var second = stuckFirst ? await GetsAsync(proxy, request, connections, duration).ConfigureAwait(false) : await StuckPhaseAsync().ConfigureAwait(false);
+            var (idle, loaded) = stuckFirst ? (second, first) : (first, second);
             none.Add(idle.Rate);
-            var held = await OpenStuckAsync(admin, subscribers).ConfigureAwait(false);
-            try
-            {
-                var loaded = await GetsAsync(proxy, request, connections, duration).ConfigureAwait(false);
-                stuck.Add(loaded.Rate);
-                errors += idle.Errors + loaded.Errors;
-            }
-            finally
-            {
-                foreach (var socket in held) socket.Dispose();
-            }
-            Console.Error.WriteLine($"round {round + 1}: none={idle.Rate:F0} req/s, {subscribers} stuck={stuck[^1]:F0} req/s");
+            stuck.Add(loaded.Rate);
+            errors += idle.Errors + loaded.Errors;
+            Console.Error.WriteLine($"round {round + 1} ({(stuckFirst ? "stuck" : "none")} first): none={idle.Rate:F0} req/s, {subscribers} stuck={loaded.Rate:F0} req/s");
         }
         var (noneMedian, stuckMedian) = (Median(none), Median(stuck));
         Console.WriteLine($"none_rps={noneMedian:F1} stuck_rps={stuckMedian:F1} ratio={stuckMedian / noneMedian:F3} subscribers={subscribers} " +
                           $"connections={connections} seconds={duration.TotalSeconds:F0} rounds={rounds} errors={errors}");
         return 0;
+
+        async Task<Phase> StuckPhaseAsync()
+        {
+            var held = await OpenStuckAsync(admin, subscribers).ConfigureAwait(false);
+            try
+            {
+                return await GetsAsync(proxy, request, connections, duration).ConfigureAwait(false);
+            }
+            finally
+            {
+                foreach (var socket in held) socket.Dispose();
+            }
+        }
     }
 
     /// <summary>Subscribers that read their response head (so the subscription exists) and then nothing more.</summary>
