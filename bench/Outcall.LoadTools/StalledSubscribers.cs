@@ -9,7 +9,8 @@ namespace Outcall.LoadTools;
 /// Issue 15's measurement: small-GET throughput through the proxy with no event-stream subscriber, then with
 /// --subscribers stuck ones (each opens GET /api/v1/events on the admin listener, reads the response head, then never
 /// reads again, so its socket and the server's buffers fill), alternating for --rounds rounds of --seconds each so both
-/// see the same machine (every other round with the stuck phase first, so neither always runs on the warmer node). Prints the median requests/s of each and their ratio (stuck / none; 1.00 = no slowdown).
+/// see the same machine (every other round with the stuck phase first, so neither always runs on the warmer node).
+/// Prints the median requests/s of each and their ratio (stuck / none; 1.00 = no slowdown).
 /// Each phase runs --connections keep-alive clients looping GET on --target (default: a built-in 1 KiB origin).
 /// </summary>
 internal static class StalledSubscribers
@@ -34,9 +35,17 @@ internal static class StalledSubscribers
         {
             // Every other round runs the stuck phase first: whichever phase runs second also runs later, on a warmer node.
             var stuckFirst = round % 2 == 1;
-            var first = stuckFirst ? await StuckPhaseAsync().ConfigureAwait(false) : await GetsAsync(proxy, request, connections, duration).ConfigureAwait(false);
-            var second = stuckFirst ? await GetsAsync(proxy, request, connections, duration).ConfigureAwait(false) : await StuckPhaseAsync().ConfigureAwait(false);
-            var (idle, loaded) = stuckFirst ? (second, first) : (first, second);
+            Phase idle, loaded;
+            if (stuckFirst)
+            {
+                loaded = await StuckPhaseAsync().ConfigureAwait(false);
+                idle = await GetsAsync(proxy, request, connections, duration).ConfigureAwait(false);
+            }
+            else
+            {
+                idle = await GetsAsync(proxy, request, connections, duration).ConfigureAwait(false);
+                loaded = await StuckPhaseAsync().ConfigureAwait(false);
+            }
             none.Add(idle.Rate);
             stuck.Add(loaded.Rate);
             errors += idle.Errors + loaded.Errors;

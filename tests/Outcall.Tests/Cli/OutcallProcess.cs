@@ -18,20 +18,20 @@ internal static partial class OutcallProcess
     /// <summary>A stack trace line as the runtime prints an unhandled exception.</summary>
     public static readonly Regex StackTrace = StackTraceLine();
 
-    public static Process Start(string workingDirectory, params string[] args) => Start(workingDirectory, [], args);
+    public static Process Start(string workingDirectory, params string[] args) => Start(["dotnet"], workingDirectory, args);
 
     /// <summary>The executable under an open-file limit (soft and hard) of <paramref name="openFiles"/>, as `ulimit -n` or systemd's LimitNOFILE sets it.</summary>
     public static Process StartWithOpenFileLimit(int openFiles, string workingDirectory, params string[] args) =>
-        Start(workingDirectory, ["prlimit", $"--nofile={openFiles}:{openFiles}", "--"], args);
+        Start(["prlimit", $"--nofile={openFiles}:{openFiles}", "--", "dotnet"], workingDirectory, args);
 
-    private static Process Start(string workingDirectory, string[] launcher, string[] args)
+    /// <param name="command">What runs outcall.dll: `dotnet`, or a launcher that ends in it.</param>
+    private static Process Start(string[] command, string workingDirectory, string[] args)
     {
-        var info = new ProcessStartInfo(launcher.Length > 0 ? launcher[0] : "dotnet")
+        var info = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory,
         };
-        foreach (var arg in launcher.Skip(1)) info.ArgumentList.Add(arg);
-        if (launcher.Length > 0) info.ArgumentList.Add("dotnet");
+        foreach (var arg in command[1..]) info.ArgumentList.Add(arg);
         info.ArgumentList.Add(OutcallDll);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         return Process.Start(info)!;

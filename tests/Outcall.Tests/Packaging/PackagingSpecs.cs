@@ -23,6 +23,8 @@ public sealed partial class PackagingSpecs
             ? match.Groups[1].Value.Trim()
             : throw new Xunit.Sdk.XunitException($"{key}= is not in deploy/outcall.service");
 
+    private static int UnitOpenFileLimit => int.Parse(UnitValue("LimitNOFILE"), System.Globalization.CultureInfo.InvariantCulture);
+
     [Fact]
     public async Task The_systemd_unit_passes_systemd_analyze_verify()
     {
@@ -42,7 +44,7 @@ public sealed partial class PackagingSpecs
         var maxConnections = ProxySettings.Create(Akka.Configuration.Config.Empty).MaxConnections;
 
         Assert.Contains("`2 x max-connections + 500`", Readme);
-        Assert.Equal(2 * maxConnections + 500, int.Parse(UnitValue("LimitNOFILE"), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(2 * maxConnections + 500, UnitOpenFileLimit);
     }
 
     [Fact]
@@ -50,8 +52,7 @@ public sealed partial class PackagingSpecs
     {
         // The framework-dependent build holds a descriptor per framework assembly, more than the single file the unit
         // runs, so fitting here means fitting there. The admin listener is on, as in the shipped configuration.
-        var limit = int.Parse(UnitValue("LimitNOFILE"), System.Globalization.CultureInfo.InvariantCulture);
-        using var process = Cli.OutcallProcess.StartWithOpenFileLimit(limit, Path.GetTempPath(),
+        using var process = Cli.OutcallProcess.StartWithOpenFileLimit(UnitOpenFileLimit, Path.GetTempPath(),
             "run", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--rules-dir", "/nonexistent-outcall-rules");
         try
         {
