@@ -4,7 +4,6 @@ using System.Net.Security;
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Event;
-using Akka.Streams;
 using Outcall.Egress;
 using Outcall.Http;
 using Outcall.Intercept;
@@ -90,8 +89,8 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
         private HelloTimedOut() { }
     }
 
-    /// <param name="KillSwitch">A socket tunnel's; null for the relay inside an intercepted tunnel, which ends with the lifetime token.</param>
-    private sealed record OpenTunnel(UniqueKillSwitch? KillSwitch, Task Completion, TunnelTraffic Traffic);
+    /// <param name="Running">A socket tunnel; null for the relay inside an intercepted tunnel, which ends with the lifetime token.</param>
+    private sealed record OpenTunnel(RunningTunnel? Running, Task Completion, TunnelTraffic Traffic);
 
     /// <summary>
     /// An intercepted tunnel (issue 14): every request read from the client's decrypted session is judged and
@@ -186,7 +185,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
             Metrics.AddBytes(tunnel.Traffic.BytesUp, tunnel.Traffic.BytesDown);
             // Only a tunnel still running is aborted: aborting a finished one faults a task nobody observes, which costs
             // the finalizer thread an exception message per connection.
-            if (!tunnel.Completion.IsCompleted) tunnel.KillSwitch?.Abort(new OperationCanceledException("connection closed"));
+            if (!tunnel.Completion.IsCompleted) tunnel.Running?.Abort(new OperationCanceledException("connection closed"));
         }
         _lifetime.Cancel();
         _clientTls?.Dispose();
@@ -790,7 +789,7 @@ public sealed class ClientConnection : UntypedActor, IWithTimers
     {
         var traffic = new TunnelTraffic();
         var running = _services.Tunnels.Run(_client, clientPrefix, lease.Socket, upstreamPrefix, traffic);
-        _tunnel = new OpenTunnel(running.KillSwitch, running.Completion, traffic);
+        _tunnel = new OpenTunnel(running, running.Completion, traffic);
         Metrics.TunnelOpened();
         CountAllowedConnect();
         running.Completion.PipeTo(Self, success: () => new TunnelEnded(null), failure: e => new TunnelEnded(e));

@@ -10,20 +10,16 @@ namespace Outcall.Tunnels;
 /// took the last, and gives each pooled buffer back once written. When its input completes it shuts
 /// down the socket's sending side (a FIN) so the peer sees the half-close while the other direction
 /// keeps flowing (EC-004/EC-005). Bytes that wait in a splice pipe go from the pipe to the socket in
-/// the kernel. The materialized task completes when this direction is done, or fails with the cause. The socket of each run comes from its <see cref="TunnelEnds"/> attribute.
+/// the kernel. Its <see cref="TunnelEnds.WrittenTo"/> task completes when this direction is done, or fails with the cause. The socket of each run comes from its <see cref="TunnelEnds"/> attribute.
 /// </summary>
-internal sealed class SocketSink(TunnelSide side) : GraphStageWithMaterializedValue<SinkShape<TunnelChunk>, Task>
+internal sealed class SocketSink(TunnelSide side) : GraphStage<SinkShape<TunnelChunk>>
 {
     private readonly TunnelSide _side = side;
     private readonly Inlet<TunnelChunk> _in = new("socket.in");
 
     public override SinkShape<TunnelChunk> Shape => new(_in);
 
-    public override ILogicAndMaterializedValue<Task> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        return new LogicAndMaterializedValue<Task>(new Logic(this, TunnelEnds.Of(inheritedAttributes), done), done.Task);
-    }
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this, TunnelEnds.Of(inheritedAttributes));
 
     private sealed class Logic : InGraphStageLogic
     {
@@ -37,12 +33,12 @@ internal sealed class SocketSink(TunnelSide side) : GraphStageWithMaterializedVa
         private bool _finishing;
         private bool _nonBlocking;
 
-        public Logic(SocketSink stage, TunnelEnds ends, TaskCompletionSource done) : base(stage.Shape)
+        public Logic(SocketSink stage, TunnelEnds ends) : base(stage.Shape)
         {
             _stage = stage;
             _socket = ends.SocketOf(stage._side);
             _ends = ends;
-            _done = done;
+            _done = ends.WrittenTo(stage._side);
             _onWritten = GetAsyncCallback<Task<int>>(WrittenLater);
             SetHandler(stage._in, this);
         }

@@ -25,6 +25,15 @@ internal sealed class TunnelEnds(Socket client, byte[] clientPrefix, Socket upst
 
     public byte[] PrefixOf(TunnelSide side) => side == TunnelSide.Client ? clientPrefix : upstreamPrefix;
 
+    /// <summary>Ends when the bytes written to the upstream are done: completed cleanly or failed with the cause.</summary>
+    public TaskCompletionSource UpstreamWritten { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Ends when the bytes written to the client are done.</summary>
+    public TaskCompletionSource ClientWritten { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>What the sink writing to <paramref name="side"/> completes when its direction ends.</summary>
+    public TaskCompletionSource WrittenTo(TunnelSide side) => side == TunnelSide.Client ? ClientWritten : UpstreamWritten;
+
     /// <summary>Counts bytes written to a side: written to the upstream is "up", to the client "down".</summary>
     public void AddWritten(TunnelSide side, int count)
     {

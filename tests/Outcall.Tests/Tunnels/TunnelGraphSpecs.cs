@@ -49,7 +49,8 @@ public abstract class TunnelGraphSpecs : TestKit, IDisposable
     /// <summary>The graph's splice pipe budget: 0 copies.</summary>
     protected abstract int SplicePipes { get; }
 
-    protected TunnelGraph Graph(TimeSpan? idleTimeout = null) => new(idleTimeout ?? TimeSpan.FromSeconds(30), Sys.Materializer(), SplicePipes);
+    protected TunnelGraph Graph(TimeSpan? idleTimeout = null, int? hosts = null) =>
+        new(idleTimeout ?? TimeSpan.FromSeconds(30), Sys.Materializer(), SplicePipes, hosts);
 
     protected static async Task<byte[]> ReadExactlyAsync(Socket socket, int count)
     {
@@ -124,15 +125,62 @@ public abstract class TunnelGraphSpecs : TestKit, IDisposable
     }
 
     [Fact]
-    public async Task Aborting_the_kill_switch_fails_the_tunnel()
+    public async Task Aborting_a_tunnel_fails_its_completion()
     {
         var (_, clientEnd, upstreamEnd, _) = await TwoPairsAsync();
         var tunnel = Graph().Run(clientEnd, [], upstreamEnd, [], new TunnelTraffic());
 
-        tunnel.KillSwitch.Abort(new OperationCanceledException("connection closed"));
+        tunnel.Abort(new OperationCanceledException("connection closed"));
 
         var failure = await Assert.ThrowsAnyAsync<Exception>(() => tunnel.Completion.WaitAsync(Wait));
         Assert.IsType<OperationCanceledException>(failure.GetBaseException());
+    }
+
+    [Fact]
+    public async Task Aborting_a_tunnel_that_carries_bytes_fails_its_completion()
+    {
+        var (agent, clientEnd, upstreamEnd, server) = await TwoPairsAsync();
+        var tunnel = Graph().Run(clientEnd, [], upstreamEnd, [], new TunnelTraffic());
+        await agent.SendAsync("started"u8.ToArray(), SocketFlags.None);
+        await ReadExactlyAsync(server, "started".Length);
+
+        tunnel.Abort(new OperationCanceledException("connection closed"));
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => tunnel.Completion.WaitAsync(Wait));
+        Assert.IsType<OperationCanceledException>(failure.GetBaseException());
+    }
+
+    [Fact]
+    public async Task A_tunnel_that_fails_leaves_the_other_tunnels_of_its_interpreter_running()
+    {
+        var graph = Graph(hosts: 1);
+        var (_, failingClientEnd, failingUpstreamEnd, failingServer) = await TwoPairsAsync();
+        var failing = graph.Run(failingClientEnd, [], failingUpstreamEnd, [], new TunnelTraffic());
+        var (agent, clientEnd, upstreamEnd, server) = await TwoPairsAsync();
+        var healthy = graph.Run(clientEnd, [], upstreamEnd, [], new TunnelTraffic());
+
+        failingServer.LingerState = new LingerOption(true, 0);
+        failingServer.Close();
+        await Assert.ThrowsAnyAsync<Exception>(() => failing.Completion.WaitAsync(Wait));
+
+        await agent.SendAsync("still here"u8.ToArray(), SocketFlags.None);
+        Assert.Equal("still here"u8.ToArray(), await ReadExactlyAsync(server, "still here".Length));
+        await server.SendAsync("and back"u8.ToArray(), SocketFlags.None);
+        Assert.Equal("and back"u8.ToArray(), await ReadExactlyAsync(agent, "and back".Length));
+        Assert.False(healthy.Completion.IsCompleted);
+    }
+
+    [Fact]
+    public async Task A_tunnel_started_after_its_materializer_shut_down_fails_instead_of_waiting()
+    {
+        var materializer = ActorMaterializer.Create(Sys);
+        var graph = new TunnelGraph(TimeSpan.FromSeconds(30), materializer, SplicePipes, hosts: 1);
+        materializer.Shutdown();
+        var (_, clientEnd, upstreamEnd, _) = await TwoPairsAsync();
+
+        var tunnel = graph.Run(clientEnd, [], upstreamEnd, [], new TunnelTraffic());
+
+        await Assert.ThrowsAnyAsync<Exception>(() => tunnel.Completion.WaitAsync(Wait));
     }
 
     [Fact]
