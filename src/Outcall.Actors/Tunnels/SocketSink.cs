@@ -10,7 +10,8 @@ namespace Outcall.Tunnels;
 /// took the last, and gives each pooled buffer back once written. When its input completes it shuts
 /// down the socket's sending side (a FIN) so the peer sees the half-close while the other direction
 /// keeps flowing (EC-004/EC-005). Bytes that wait in a splice pipe go from the pipe to the socket in
-/// the kernel. Its <see cref="TunnelEnds.WrittenTo"/> task completes when this direction is done, or fails with the cause. The socket of each run comes from its <see cref="TunnelEnds"/> attribute.
+/// the kernel. Its <see cref="TunnelEnds.WrittenTo"/> task completes when this direction is done, or
+/// fails with the cause. The socket of each run comes from its <see cref="TunnelEnds"/> attribute.
 /// </summary>
 internal sealed class SocketSink(TunnelSide side) : GraphStage<SinkShape<TunnelChunk>>
 {

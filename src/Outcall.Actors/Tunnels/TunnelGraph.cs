@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using Akka.Streams;
 using Akka.Streams.Dsl;
-using Outcall.Proxy;
 
 namespace Outcall.Tunnels;
 
