@@ -54,16 +54,15 @@ internal static class HttpSyntax
             yield return part.Trim(' ', '\t');
     }
 
-    /// <summary>Tokens of a list, lowercased; false when an element is not a token (empty ones skipped).</summary>
-    public static bool TryTokenList(IEnumerable<string> values, List<string> tokens)
+    /// <summary>Tokens of one list value added to <paramref name="tokens"/>, lowercased; false when an element is not a token (empty ones skipped).</summary>
+    public static bool TryTokenList(string value, List<string> tokens)
     {
-        foreach (var value in values)
-            foreach (var element in ListElements(value))
-            {
-                if (element.Length == 0) continue;
-                if (!IsToken(element)) return false;
-                tokens.Add(element.ToLowerInvariant());
-            }
+        foreach (var element in ListElements(value))
+        {
+            if (element.Length == 0) continue;
+            if (!IsToken(element)) return false;
+            tokens.Add(element.ToLowerInvariant());
+        }
         return true;
     }
 }

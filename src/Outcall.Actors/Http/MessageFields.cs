@@ -8,10 +8,41 @@ internal static class MessageFields
 {
     public static bool Is(HeaderField field, string name) => field.Name.Equals(name, StringComparison.OrdinalIgnoreCase);
 
-    public static IEnumerable<string> Values(IReadOnlyList<HeaderField> fields, string name)
+    /// <summary>The values of every field named <paramref name="name"/>, in order; foreach over it allocates nothing.</summary>
+    public static FieldValues Values(IReadOnlyList<HeaderField> fields, string name) => new(fields, name);
+
+    /// <summary>
+    /// A struct enumerable rather than an iterator: every request reads several fields by name, and an
+    /// iterator plus the boxed list enumerator inside it were two allocations per lookup.
+    /// </summary>
+    public readonly struct FieldValues(IReadOnlyList<HeaderField> fields, string name)
     {
-        foreach (var field in fields)
-            if (Is(field, name)) yield return field.Value;
+        public Enumerator GetEnumerator() => new(fields, name);
+
+        public List<string> ToList()
+        {
+            var values = new List<string>();
+            foreach (var value in this) values.Add(value);
+            return values;
+        }
+
+        public struct Enumerator(IReadOnlyList<HeaderField> fields, string name)
+        {
+            private int _index = -1;
+
+            public string Current { get; private set; } = "";
+
+            public bool MoveNext()
+            {
+                while (++_index < fields.Count)
+                    if (Is(fields[_index], name))
+                    {
+                        Current = fields[_index].Value;
+                        return true;
+                    }
+                return false;
+            }
+        }
     }
 
     /// <summary>
@@ -93,7 +124,9 @@ internal static class MessageFields
     public static string? TryConnectionOptions(IReadOnlyList<HeaderField> fields, out List<string> options)
     {
         options = [];
-        return HttpSyntax.TryTokenList(Values(fields, "Connection"), options) ? null : "invalid Connection";
+        foreach (var value in Values(fields, "Connection"))
+            if (!HttpSyntax.TryTokenList(value, options)) return "invalid Connection";
+        return null;
     }
 
     /// <summary>Persistence by RFC 9112 §9.3: 1.1 unless "close"; 1.0 only with "keep-alive".</summary>

@@ -107,9 +107,14 @@ public static class RequestHeadParser
         var maxForwardsError = ResolveMaxForwards(method, fields, out var maxForwards);
         if (maxForwardsError is not null) return Bad(maxForwardsError);
 
-        var expectations = MessageFields.Values(fields, "Expect").ToList();
-        if (expectations.Count > 1 || (expectations.Count == 1 && !expectations[0].Equals("100-continue", StringComparison.OrdinalIgnoreCase)))
-            return HeadParseResult<RequestHead>.Fail(417, "unsupported expectation");
+        var expectations = 0;
+        var onlyContinue = true;
+        foreach (var expectation in MessageFields.Values(fields, "Expect"))
+        {
+            expectations++;
+            onlyContinue &= expectation.Equals("100-continue", StringComparison.OrdinalIgnoreCase);
+        }
+        if (expectations > 1 || !onlyContinue) return HeadParseResult<RequestHead>.Fail(417, "unsupported expectation");
 
         var authority = target.Endpoint;
         var head = new RequestHead
@@ -130,7 +135,7 @@ public static class RequestHeadParser
             KeepAlive = MessageFields.KeepAlive(versionMinor, options),
             Upgrade = upgrade,
             // RFC 9110 §10.1.1: a 100-continue from an HTTP/1.0 client is ignored.
-            ExpectContinue = expectations.Count == 1 && versionMinor == 1,
+            ExpectContinue = expectations == 1 && versionMinor == 1,
             MaxForwards = maxForwards,
         };
         return HeadParseResult<RequestHead>.Done(head, consumed);
