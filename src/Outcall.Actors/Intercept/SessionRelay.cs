@@ -16,10 +16,9 @@ internal static class SessionRelay
     public static async Task RunAsync(ByteChannel client, byte[] clientPrefix, ByteChannel upstream, byte[] upstreamPrefix,
         TimeSpan idleTimeout, TunnelTraffic traffic, CancellationToken cancellationToken)
     {
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        idle.CancelAfter(idleTimeout);
-        var up = CopyAsync(client, clientPrefix, upstream, traffic.AddUp, idle, idleTimeout);
-        var down = CopyAsync(upstream, upstreamPrefix, client, traffic.AddDown, idle, idleTimeout);
+        using var idle = new IdleDeadline(idleTimeout, cancellationToken);
+        var up = CopyAsync(client, clientPrefix, upstream, traffic.AddUp, idle);
+        var down = CopyAsync(upstream, upstreamPrefix, client, traffic.AddDown, idle);
         try
         {
             await Task.WhenAll(up, down).ConfigureAwait(false);
@@ -30,7 +29,7 @@ internal static class SessionRelay
         }
     }
 
-    private static async Task CopyAsync(ByteChannel from, byte[] prefix, ByteChannel to, Action<int> count, CancellationTokenSource idle, TimeSpan idleTimeout)
+    private static async Task CopyAsync(ByteChannel from, byte[] prefix, ByteChannel to, Action<int> count, IdleDeadline idle)
     {
         try
         {
@@ -44,8 +43,7 @@ internal static class SessionRelay
             {
                 var read = await from.ReceiveAsync(block, idle.Token).ConfigureAwait(false);
                 if (read == 0) break;
-                idle.CancelAfter(idleTimeout);
-                await to.SendAsync(block.AsMemory(0, read), idle.Token).ConfigureAwait(false);
+                await to.SendAsync(block.AsMemory(0, read), idle.Progress()).ConfigureAwait(false);
                 count(read);
             }
             await to.CloseOutputAsync().ConfigureAwait(false);

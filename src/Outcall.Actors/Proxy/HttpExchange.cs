@@ -39,7 +39,7 @@ internal sealed class HttpExchange : IDisposable
     private readonly RequestHead _request;
     private readonly ProxySettings _settings;
     private readonly string _clientIp;
-    private readonly CancellationTokenSource _idle;
+    private readonly IdleDeadline _idle;
     private readonly byte[] _chunkHeader = new byte[20];
     private readonly bool _mayRetry;
     private readonly bool _tiedToUpstream;
@@ -61,7 +61,7 @@ internal sealed class HttpExchange : IDisposable
         _upstreamBuffer = upstreamBuffer;
         _request = request;
         _settings = settings;
-        _idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _idle = new IdleDeadline(settings.IdleTimeout, cancellationToken);
     }
 
     /// <param name="mayRetry">The caller could resend this request elsewhere (idempotent, on a reused connection):
@@ -78,11 +78,7 @@ internal sealed class HttpExchange : IDisposable
 
     public void Dispose() => _idle.Dispose();
 
-    private CancellationToken Progress()
-    {
-        _idle.CancelAfter(_settings.IdleTimeout);
-        return _idle.Token;
-    }
+    private CancellationToken Progress() => _idle.Progress();
 
     private async Task<ExchangeOutcome> RunAsync()
     {
@@ -92,8 +88,9 @@ internal sealed class HttpExchange : IDisposable
             await SendAsync(_upstream, HeadWriter.UpstreamRequest(_request, _settings.ForwardedHeaders, _clientIp, _settings.Via)).ConfigureAwait(false);
             requestBody = PumpRequestBodyAsync();
             // A broken upload must end the wait for a response at once, not after the idle timeout.
-            _ = requestBody.ContinueWith(static (_, idle) => CancelQuietly((CancellationTokenSource)idle!), _idle,
-                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            if (!requestBody.IsCompletedSuccessfully)
+                _ = requestBody.ContinueWith(static (_, idle) => ((IdleDeadline)idle!).Cancel(), _idle,
+                    CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             return await RelayResponseAsync(requestBody).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException or BodyFramingException)
@@ -104,7 +101,7 @@ internal sealed class HttpExchange : IDisposable
         finally
         {
             _idle.Cancel();
-            await requestBody.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            if (!requestBody.IsCompleted) await requestBody.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
         }
     }
 
@@ -285,18 +282,6 @@ internal sealed class HttpExchange : IDisposable
     private static BodyFramingException ClosedInsideBody(bool up) => up
         ? new BodyFramingException(ProxyError.RequestBodyInvalid, "client closed inside the request body")
         : new BodyFramingException(ProxyError.UpstreamClosed, "upstream closed inside the response body");
-
-    private static void CancelQuietly(CancellationTokenSource source)
-    {
-        try
-        {
-            source.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The exchange already ended.
-        }
-    }
 
     private static readonly byte[] CrLf = "\r\n"u8.ToArray();
     private static readonly byte[] LastChunk = ChunkedEncoder.LastChunk.ToArray();
