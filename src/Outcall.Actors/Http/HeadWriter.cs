@@ -62,7 +62,8 @@ public static class HeadWriter
     /// representation, not this message. Codings of an until-close body are kept so it stays decodable.
     /// With <paramref name="via"/>, "1.x outcall" is appended to the Via list (RFC 9110 §7.6.3).
     /// </summary>
-    public static byte[] ClientResponse(ResponseHead head, bool keepAlive, bool via = false)
+    /// <param name="bodyStart">Body bytes to follow the head in the same array, so both go out in one write.</param>
+    public static byte[] ClientResponse(ResponseHead head, bool keepAlive, bool via = false, ReadOnlySpan<byte> bodyStart = default)
     {
         var text = new StringBuilder(256);
         text.Append("HTTP/1.1 ").Append(head.StatusCode.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(head.ReasonPhrase).Append("\r\n");
@@ -81,7 +82,12 @@ public static class HeadWriter
         AppendFraming(text, head.Framing, head.ContentLength, head.Headers);
         if (!keepAlive && !informational) AppendField(text, "Connection", "close");
         text.Append("\r\n");
-        return Encoding.Latin1.GetBytes(text.ToString());
+        if (bodyStart.IsEmpty) return Encoding.Latin1.GetBytes(text.ToString());
+        // Latin-1 is one byte per character.
+        var bytes = new byte[text.Length + bodyStart.Length];
+        Encoding.Latin1.GetBytes(text.ToString(), bytes);
+        bodyStart.CopyTo(bytes.AsSpan(text.Length));
+        return bytes;
     }
 
     /// <summary>The pseudonym of RFC 9110 §7.6.3: the proxy's host name would tell the outside world about the inside.</summary>

@@ -166,11 +166,17 @@ internal sealed class HttpExchange : IDisposable
             var clientHead = dechunk ? CloseDelimited(response) : response;
             var clientKeepAlive = _request.KeepAlive && uploadDone && clientHead.Framing != BodyFraming.UntilClose
                                   && (!_tiedToUpstream || response.KeepAlive);
-            await SendClientAsync(HeadWriter.ClientResponse(clientHead, clientKeepAlive, _settings.Via)).ConfigureAwait(false);
+            // The first body bytes already read go out with the head: a small response is one send to the client, not two.
+            var bodyStart = response.Framing == BodyFraming.ContentLength
+                ? (int)Math.Min(Math.Min(response.ContentLength, _upstreamBuffer.Count), CoalescedBodyBytes)
+                : 0;
+            await SendClientAsync(HeadWriter.ClientResponse(clientHead, clientKeepAlive, _settings.Via, _upstreamBuffer.Span[..bodyStart])).ConfigureAwait(false);
+            _upstreamBuffer.Consume(bodyStart);
+            Count(false, bodyStart);
             switch (response.Framing)
             {
                 case BodyFraming.ContentLength:
-                    await CopyLengthAsync(_upstream, _upstreamBuffer, _client, response.ContentLength, up: false).ConfigureAwait(false);
+                    await CopyLengthAsync(_upstream, _upstreamBuffer, _client, response.ContentLength - bodyStart, up: false).ConfigureAwait(false);
                     break;
                 case BodyFraming.Chunked:
                     await CopyChunkedAsync(_upstream, _upstreamBuffer, _client, up: false, reframe: !dechunk).ConfigureAwait(false);
@@ -203,6 +209,9 @@ internal sealed class HttpExchange : IDisposable
                 throw new BodyFramingException(ProxyError.UpstreamClosed, "upstream closed before answering");
         }
     }
+
+    /// <summary>Body bytes sent with a response head at most: past this, copying them into the head's array costs more than the send it saves.</summary>
+    private const int CoalescedBodyBytes = 4096;
 
     private async Task CopyLengthAsync(ByteChannel from, ConnectionBuffer buffer, ByteChannel to, long length, bool up)
     {

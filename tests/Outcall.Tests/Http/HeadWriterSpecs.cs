@@ -13,6 +13,16 @@ public class HeadWriterSpecs
         Encoding.Latin1.GetString(HeadWriter.ClientResponse(ParseValidResponse(upstreamHead, method), keepAlive));
 
     [Fact]
+    public void The_first_body_bytes_given_follow_the_response_head_in_the_same_array_FR003()
+    {
+        var head = ParseValidResponse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n");
+
+        var written = HeadWriter.ClientResponse(head, keepAlive: true, bodyStart: "hello"u8);
+
+        Assert.Equal("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", Encoding.Latin1.GetString(written));
+    }
+
+    [Fact]
     public void An_absolute_form_request_goes_upstream_in_origin_form_with_Host_first_FR003()
     {
         var written = Upstream("GET http://Example.com:8080/a?b=1 HTTP/1.1\r\nAccept: */*\r\nHost: example.com:8080\r\nX-Id: 7\r\n\r\n");
