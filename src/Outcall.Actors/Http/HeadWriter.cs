@@ -82,7 +82,6 @@ public static class HeadWriter
         AppendFraming(text, head.Framing, head.ContentLength, head.Headers);
         if (!keepAlive && !informational) AppendField(text, "Connection", "close");
         text.Append("\r\n");
-        if (bodyStart.IsEmpty) return Encoding.Latin1.GetBytes(text.ToString());
         // Latin-1 is one byte per character.
         var bytes = new byte[text.Length + bodyStart.Length];
         Encoding.Latin1.GetBytes(text.ToString(), bytes);

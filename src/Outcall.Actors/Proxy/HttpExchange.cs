@@ -78,8 +78,6 @@ internal sealed class HttpExchange : IDisposable
 
     public void Dispose() => _idle.Dispose();
 
-    private CancellationToken Progress() => _idle.Progress();
-
     private async Task<ExchangeOutcome> RunAsync()
     {
         Task requestBody = Task.CompletedTask;
@@ -312,7 +310,7 @@ internal sealed class HttpExchange : IDisposable
         if (ReferenceEquals(channel, _client)) _clientWritten = true;
         try
         {
-            await channel.SendAsync(bytes, Progress()).ConfigureAwait(false);
+            await channel.SendAsync(bytes, _idle.Progress()).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or IOException)
         {
@@ -325,7 +323,7 @@ internal sealed class HttpExchange : IDisposable
         if (ReferenceEquals(channel, _client)) _clientWritten = true;
         try
         {
-            await channel.SendAsync(segments, total, Progress()).ConfigureAwait(false);
+            await channel.SendAsync(segments, total, _idle.Progress()).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or IOException)
         {
@@ -339,7 +337,7 @@ internal sealed class HttpExchange : IDisposable
     {
         try
         {
-            return await buffer.FillAsync(from, Progress()).ConfigureAwait(false);
+            return await buffer.FillAsync(from, _idle.Progress()).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or IOException)
         {

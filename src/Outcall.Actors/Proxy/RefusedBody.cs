@@ -37,13 +37,13 @@ internal static class RefusedBody
     {
         if (request.Framing == BodyFraming.None) return true;
         if (request.ExpectContinue) return false;
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var idle = new IdleDeadline(silence, cancellationToken);
         try
         {
             return request.Framing switch
             {
-                BodyFraming.ContentLength => request.ContentLength <= budget && await DiscardLengthAsync(client, buffer, request.ContentLength, silence, idle).ConfigureAwait(false),
-                BodyFraming.Chunked => await DiscardChunkedAsync(client, buffer, budget, silence, idle).ConfigureAwait(false),
+                BodyFraming.ContentLength => request.ContentLength <= budget && await DiscardLengthAsync(client, buffer, request.ContentLength, idle).ConfigureAwait(false),
+                BodyFraming.Chunked => await DiscardChunkedAsync(client, buffer, budget, idle).ConfigureAwait(false),
                 _ => false,
             };
         }
@@ -53,7 +53,7 @@ internal static class RefusedBody
         }
     }
 
-    private static async Task<bool> DiscardLengthAsync(ByteChannel client, ConnectionBuffer buffer, long length, TimeSpan silence, CancellationTokenSource idle)
+    private static async Task<bool> DiscardLengthAsync(ByteChannel client, ConnectionBuffer buffer, long length, IdleDeadline idle)
     {
         var remaining = length;
         while (true)
@@ -62,11 +62,11 @@ internal static class RefusedBody
             buffer.Consume(take);
             remaining -= take;
             if (remaining == 0) return true;
-            if (!await FillAsync(client, buffer, silence, idle).ConfigureAwait(false)) return false;
+            if (!await FillAsync(client, buffer, idle).ConfigureAwait(false)) return false;
         }
     }
 
-    private static async Task<bool> DiscardChunkedAsync(ByteChannel client, ConnectionBuffer buffer, long budget, TimeSpan silence, CancellationTokenSource idle)
+    private static async Task<bool> DiscardChunkedAsync(ByteChannel client, ConnectionBuffer buffer, long budget, IdleDeadline idle)
     {
         var decoder = new ChunkedDecoder();
         var read = 0L;
@@ -80,15 +80,12 @@ internal static class RefusedBody
             {
                 case ChunkedStatus.Completed: return true;
                 case ChunkedStatus.Error: return false;
-                case ChunkedStatus.NeedMoreData when !await FillAsync(client, buffer, silence, idle).ConfigureAwait(false): return false;
+                case ChunkedStatus.NeedMoreData when !await FillAsync(client, buffer, idle).ConfigureAwait(false): return false;
             }
         }
     }
 
     /// <summary>One read, which must come within the silence timeout; false when the client closed instead.</summary>
-    private static async Task<bool> FillAsync(ByteChannel client, ConnectionBuffer buffer, TimeSpan silence, CancellationTokenSource idle)
-    {
-        idle.CancelAfter(silence);
-        return await buffer.FillAsync(client, idle.Token).ConfigureAwait(false) > 0;
-    }
+    private static async Task<bool> FillAsync(ByteChannel client, ConnectionBuffer buffer, IdleDeadline idle) =>
+        await buffer.FillAsync(client, idle.Progress()).ConfigureAwait(false) > 0;
 }
